@@ -1,0 +1,1 @@
+"""Adapters: how the suite drives the software under test."""

@@ -1,0 +1,385 @@
+"""The pytest plugin: options, report header, parametrization, requirement markers, cleanup."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from conformance import RUNTIME_SPEC_VERSION, __version__, hostinfo
+from conformance.errors import ConformanceError
+from conformance.expectations import Deviation, load_expectations
+from conformance.fixtures import (
+    SESSION_KEY,
+    USED_BUNDLES,
+    bundles_factory,
+    make_container,
+    probe,
+    runtime,
+    state_entries,
+)
+from conformance.matrix import MatrixCase, load_matrices
+from conformance.report.results import ResultsCollector, build_results, write_results
+from conformance.requirements import LEVELS, load_catalog
+from conformance.session import RuntimeSession
+from conformance.settings import Setting, parse_bool, resolve
+
+__all__ = ["bundles_factory", "make_container", "probe", "runtime", "state_entries"]
+
+
+def _suites_dir() -> Path:
+    """The bundled suites: `suites/` in a checkout, `conformance/suites/` when installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("conformance.suites")
+    if spec and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "suites"
+
+
+SUITES_DIR = _suites_dir()
+EXPECTATIONS = pytest.StashKey[dict[str, list[Deviation]]]()
+RESULTS_KEY = pytest.StashKey[ResultsCollector]()
+
+SETTINGS = [
+    Setting(
+        "runtime",
+        "--runtime",
+        "OCI_RUNTIME",
+        multiple=True,
+        help="runtime under test: a path or a name on PATH; repeat or comma-separate to "
+        "run the suite once per runtime",
+    ),
+    Setting(
+        "runtime_profile",
+        "--runtime-profile",
+        "OCI_RUNTIME_PROFILE",
+        help="force a profile (runc, crun, runsc, generic) instead of detecting it from --version",
+    ),
+    Setting(
+        "runtime_arg",
+        "--runtime-arg",
+        "OCI_RUNTIME_ARGS",
+        multiple=True,
+        help="extra global flag passed to every runtime call (repeatable)",
+    ),
+    Setting(
+        "runtime_timeout",
+        "--runtime-timeout",
+        "OCI_RUNTIME_TIMEOUT",
+        default=30.0,
+        parse=float,
+        help="seconds before a runtime call is killed (default 30)",
+    ),
+    Setting(
+        "busybox",
+        "--busybox",
+        "OCI_BUSYBOX",
+        help="static busybox for the container rootfs (default: busybox on PATH)",
+    ),
+    Setting(
+        "level",
+        "--level",
+        "OCI_LEVEL",
+        default="MAY",
+        parse=str.upper,
+        help="run only requirements at or above this level: MUST, SHOULD or MAY (default)",
+    ),
+    Setting(
+        "requirement",
+        "--requirement",
+        "OCI_REQUIREMENT",
+        multiple=True,
+        help="run only tests covering these requirement ids or globs (repeatable)",
+    ),
+    Setting(
+        "keep_bundles",
+        "--keep-bundles",
+        "OCI_KEEP_BUNDLES",
+        default=False,
+        parse=parse_bool,
+        flag=True,
+        help="keep the bundles of failed tests for debugging and print where",
+    ),
+    Setting(
+        "report_dir",
+        "--report-dir",
+        "OCI_REPORT_DIR",
+        default="reports",
+        help="parent directory of the per-runtime reports (results.json, junit.xml); 'none' disables",
+    ),
+    Setting(
+        "expectations",
+        "--expectations",
+        "OCI_EXPECTATIONS",
+        help="directory of per-runtime known-deviation files (default: the suite's own); "
+        "'none' disables them",
+    ),
+]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("oci-conformance", "OCI runtime conformance")
+    for setting in SETTINGS:
+        help_text = f"{setting.help} [env {setting.env}, ini {setting.ini}]"
+        if setting.flag:
+            group.addoption(setting.option, action="store_true", dest=setting.name, help=help_text)
+        elif setting.multiple:
+            group.addoption(setting.option, action="append", dest=setting.name, help=help_text)
+        else:
+            group.addoption(setting.option, dest=setting.name, help=help_text)
+        parser.addini(setting.ini, help=setting.help)
+
+
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """`pytest --runtime=X` with no paths runs the bundled runtime suite."""
+    namespace = early_config.known_args_namespace
+    wants_runtime = getattr(namespace, "runtime", None) or os.environ.get("OCI_RUNTIME")
+    if wants_runtime and not namespace.file_or_dir and not getattr(namespace, "pyargs", False):
+        suite = SUITES_DIR / "runtime"
+        if suite.is_dir():
+            args.append(str(suite))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "requirement(*ids): the catalog requirement ids this test checks; every suite test "
+        "names at least one (see `oci-conformance catalog`)",
+    )
+    try:
+        settings = {s.name: resolve(config, s, dict(os.environ)) for s in SETTINGS}
+        level = settings["level"].value
+        if level not in LEVELS:
+            raise ConformanceError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}")
+        session = RuntimeSession.open(settings)
+    except ConformanceError as exc:
+        raise pytest.UsageError(f"oci-conformance: {exc}") from None
+    config.stash[SESSION_KEY] = session
+    config.add_cleanup(session.close)
+    _plan_reports(config, session)
+    if session.active and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+def _report_dir(config: pytest.Config, session: RuntimeSession) -> Path | None:
+    setting = session.value("report_dir")
+    if not session.active or not setting or setting.lower() == "none" or hasattr(config, "workerinput"):
+        return None
+    return config.invocation_params.dir / setting
+
+
+def _plan_reports(config: pytest.Config, session: RuntimeSession) -> None:
+    """Collect outcomes for results.json, and put JUnit XML beside it unless --junitxml was given."""
+    directory = _report_dir(config, session)
+    if directory is None:
+        return
+    collector = ResultsCollector()
+    config.stash[RESULTS_KEY] = collector
+    config.pluginmanager.register(collector, "oci-conformance-results")
+    run = "+".join(session.runtimes)
+    if not config.option.xmlpath:
+        config.option.xmlpath = str(directory / run / "junit.xml")
+
+
+def _write_reports(config: pytest.Config, state: RuntimeSession) -> list[Path]:
+    collector = config.stash.get(RESULTS_KEY, None)
+    directory = _report_dir(config, state)
+    if collector is None or directory is None:
+        return []
+    options = {name: r.value for name, r in state.settings.items() if r.source != "default"}
+    written = []
+    for label, rt in state.runtimes.items():
+        document = build_results(label, rt, state.catalog, collector, options)
+        written.append(write_results(directory / label, document))
+    return written
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """Turn SIGTERM into KeyboardInterrupt so finalizers and the sweep still run."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    session = config.stash.get(SESSION_KEY, None)
+    if session is None:
+        return []
+    lines = [
+        f"oci-conformance {__version__}: runtime-spec {RUNTIME_SPEC_VERSION}, "
+        f"catalog {len(session.catalog)} requirements ({session.catalog.digest[:19]})",
+        f"host: {hostinfo.kernel()}, {hostinfo.distro()}, cgroup {hostinfo.cgroup_mode()}",
+    ]
+    for label, rt in session.runtimes.items():
+        lines.append(f"runtime {label}: {rt.path} version {rt.version} (profile {rt.name})")
+        lines += [f"  note: {note}" for note in rt.notes()]
+    shown = [
+        f"{name}={r.value!r} ({r.source})" for name, r in session.settings.items() if r.source != "default"
+    ]
+    if shown:
+        lines.append("settings: " + ", ".join(shown))
+    return lines
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "runtime" in metafunc.fixturenames:
+        session = metafunc.config.stash[SESSION_KEY]
+        labels = list(session.runtimes) or [None]
+        metafunc.parametrize(
+            "runtime", labels, indirect=True, scope="session", ids=[label or "no-runtime" for label in labels]
+        )
+    if "matrix_case" in metafunc.fixturenames:
+        directory = Path(str(metafunc.module.__file__)).parent / "matrices"
+        try:
+            cases = load_matrices(directory, load_catalog())
+        except ConformanceError as exc:
+            raise pytest.Collector.CollectError(f"oci-conformance: {exc}") from None
+        metafunc.parametrize(
+            "matrix_case",
+            [pytest.param(c, id=c.id, marks=[pytest.mark.requirement(*c.requirements)]) for c in cases],
+        )
+
+
+def _requirement_ids(item: pytest.Item) -> tuple[str, ...]:
+    ids: list[str] = []
+    for mark in item.iter_markers("requirement"):
+        ids += [str(arg) for arg in mark.args]
+    return tuple(dict.fromkeys(ids))
+
+
+def _test_key(item: pytest.Item) -> str:
+    """The test name without the runtime label, for expectation patterns."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return item.name
+    label = callspec.params.get("runtime")
+    parts = [p for p in callspec.id.split("-")] if label else [callspec.id]
+    if label and label in parts:
+        parts.remove(label)
+    rest = "-".join(parts)
+    return f"{item.originalname}[{rest}]" if rest else item.originalname
+
+
+def _expectations(config: pytest.Config, session: RuntimeSession, label: str) -> list[Deviation]:
+    cache = config.stash.setdefault(EXPECTATIONS, {})
+    if label not in cache:
+        setting = session.value("expectations")
+        if setting and setting.lower() == "none":
+            cache[label] = []
+        else:
+            directory = Path(setting) if setting else SUITES_DIR / "runtime" / "expectations"
+            name = session.runtimes[label].name
+            try:
+                cache[label] = load_expectations(directory / f"{name}.yaml", session.catalog)
+            except ConformanceError as exc:
+                raise pytest.UsageError(f"oci-conformance: {exc}") from None
+    return cache[label]
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    state = config.stash[SESSION_KEY]
+    catalog = state.catalog
+    level = state.value("level")
+    wanted = state.value("requirement") or []
+    selected, deselected = [], []
+    if (
+        not state.runtimes
+        and not config.option.collectonly
+        and any("runtime" in item.fixturenames for item in items)
+    ):
+        raise pytest.UsageError(
+            "oci-conformance: the runtime suite needs a runtime: pass --runtime=PATH_OR_NAME "
+            "(or set OCI_RUNTIME)"
+        )
+    for item in items:
+        ids = _requirement_ids(item)
+        if not ids:
+            if "runtime" in item.fixturenames:
+                path, line, _ = item.location
+                raise pytest.UsageError(
+                    f"{path}:{line + 1}: {item.name} names no requirement (add @pytest.mark.requirement)"
+                )
+            selected.append(item)
+            continue
+        unknown = [rid for rid in ids if rid not in catalog]
+        if unknown:
+            path, line, _ = item.location
+            raise pytest.UsageError(
+                f"{path}:{line + 1}: {item.name}: unknown requirement id(s) {', '.join(unknown)}"
+            )
+        strongest = min((catalog.get(rid).level for rid in ids), key=LEVELS.index)
+        if LEVELS.index(strongest) > LEVELS.index(level) or (
+            wanted and not catalog.matching(wanted) & set(ids)
+        ):
+            deselected.append(item)
+            continue
+        item.user_properties.append(("requirement", " ".join(ids)))
+        item.user_properties.append(("level", strongest))
+        label = getattr(item, "callspec", None) and item.callspec.params.get("runtime")
+        if label and label in state.runtimes:
+            rt = state.runtimes[label]
+            item.user_properties.append(("runtime", f"{rt.name} {rt.version}"))
+            item.user_properties.append(("runtime_label", label))
+            key = _test_key(item)
+            for deviation in _expectations(config, state, label):
+                if deviation.applies(key, ids, rt.version):
+                    item.add_marker(
+                        pytest.mark.xfail(
+                            reason=deviation.reason(rt.name, rt.version), strict=True, raises=AssertionError
+                        )
+                    )
+                    item.user_properties.append(("known_deviation", deviation.requirement))
+                    break
+        selected.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.failed or (report.when == "call" and hasattr(report, "wasxfail")):
+        for bundle, container in item.stash.get(USED_BUNDLES, []):
+            report.sections.append((f"config.json {bundle.path.name}", json.dumps(bundle.config, indent=2)))
+            if container is not None and container.calls:
+                report.sections.append((f"runtime calls {container.id}", container.transcript()))
+        state = item.config.stash[SESSION_KEY]
+        if report.failed and state.value("keep_bundles"):
+            for bundle, _ in item.stash.get(USED_BUNDLES, []):
+                state.kept.append((item.nodeid, bundle.path))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(SESSION_KEY, None)
+    if state is None:
+        return
+    for nodeid, path in dict.fromkeys(state.kept):
+        terminalreporter.write_line(f"oci-conformance: kept bundle of failed {nodeid}: {path}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash.get(SESSION_KEY, None)
+    if state is None or not state.active:
+        return
+    state.close()
+    for path in _write_reports(session.config, state):
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"oci-conformance: results written to {path}")
+    if state.leftovers:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "oci-conformance: containers could not be removed: " + ", ".join(state.leftovers)
+        if reporter:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+__all__ += ["MatrixCase"]

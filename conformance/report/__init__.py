@@ -1,0 +1,1 @@
+"""Reports of a run: results by requirement, written at the end of the session."""

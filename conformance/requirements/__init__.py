@@ -1,0 +1,150 @@
+"""The requirement catalog: every normative statement of the pinned specs, by stable id."""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from conformance.datafile import check_keys, line_of, load_yaml, require_mapping
+from conformance.errors import DataFileError
+
+#: Normalized levels, strongest first.
+LEVELS = ("MUST", "SHOULD", "MAY")
+KEYWORD_LEVELS = {
+    "MUST": "MUST",
+    "MUST NOT": "MUST",
+    "REQUIRED": "MUST",
+    "SHALL": "MUST",
+    "SHALL NOT": "MUST",
+    "SHOULD": "SHOULD",
+    "SHOULD NOT": "SHOULD",
+    "RECOMMENDED": "SHOULD",
+    "NOT RECOMMENDED": "SHOULD",
+    "MAY": "MAY",
+    "OPTIONAL": "MAY",
+}
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One normative statement, summarized in the project's own words."""
+
+    id: str
+    level: str
+    keyword: str
+    spec: str
+    version: str
+    document: str
+    section: str
+    summary: str
+    url: str
+    untested: str | None
+    source: str
+
+    @property
+    def link(self) -> str:
+        """The spec section this requirement comes from."""
+        return f"{self.url}#{self.section}" if self.section else self.url
+
+    def at_or_above(self, level: str) -> bool:
+        return LEVELS.index(self.level) <= LEVELS.index(level)
+
+
+class Catalog:
+    """All requirements, by id, with a digest of the catalog files."""
+
+    def __init__(self, requirements: Iterable[Requirement], digest: str) -> None:
+        self.by_id: dict[str, Requirement] = {}
+        for requirement in requirements:
+            if requirement.id in self.by_id:
+                other = self.by_id[requirement.id].source
+                raise DataFileError(
+                    requirement.source, f"duplicate requirement id {requirement.id!r} (also at {other})"
+                )
+            self.by_id[requirement.id] = requirement
+        self.digest = digest
+
+    def __contains__(self, requirement_id: object) -> bool:
+        return requirement_id in self.by_id
+
+    def __iter__(self):
+        return iter(self.by_id.values())
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def get(self, requirement_id: str) -> Requirement:
+        return self.by_id[requirement_id]
+
+    def matching(self, patterns: Iterable[str]) -> set[str]:
+        """Ids matching any of the glob patterns."""
+        return {rid for rid in self.by_id for p in patterns if fnmatch.fnmatchcase(rid, p)}
+
+
+def catalog_root() -> Path:
+    return Path(str(resources.files("conformance.requirements")))
+
+
+def _load_file(path: Path) -> list[Requirement]:
+    data = require_mapping(path, load_yaml(path), "catalog file")
+    check_keys(path, data, "catalog file", {"spec", "version", "document", "url", "requirements"})
+    entries = data["requirements"]
+    if not isinstance(entries, list):
+        raise DataFileError(path, "'requirements' must be a list", line_of(data))
+    result = []
+    for entry in entries:
+        entry = require_mapping(path, entry, "requirement", line_of(data))
+        line = line_of(entry)
+        check_keys(path, entry, "requirement", {"id", "level", "keyword", "section", "summary"}, {"untested"})
+        rid, level, keyword = str(entry["id"]), str(entry["level"]), str(entry["keyword"])
+        if not ID_PATTERN.match(rid):
+            raise DataFileError(path, f"requirement id {rid!r} must match {ID_PATTERN.pattern}", line)
+        if KEYWORD_LEVELS.get(keyword) is None:
+            raise DataFileError(path, f"{rid}: unknown keyword {keyword!r}", line)
+        if KEYWORD_LEVELS[keyword] != level:
+            raise DataFileError(
+                path, f"{rid}: keyword {keyword} is level {KEYWORD_LEVELS[keyword]}, not {level}", line
+            )
+        untested = entry.get("untested")
+        if untested is not None and not str(untested).strip():
+            raise DataFileError(path, f"{rid}: 'untested' needs a reason", line)
+        result.append(
+            Requirement(
+                id=rid,
+                level=level,
+                keyword=keyword,
+                spec=str(data["spec"]),
+                version=str(data["version"]),
+                document=str(data["document"]),
+                section=str(entry["section"] or ""),
+                summary=" ".join(str(entry["summary"]).split()),
+                url=str(data["url"]),
+                untested=str(untested).strip() if untested is not None else None,
+                source=f"{path}:{line}",
+            )
+        )
+    return result
+
+
+def load_catalog_from(root: Path) -> Catalog:
+    """Load every `*.yaml` below `root` (one file per spec document)."""
+    files = sorted(root.rglob("*.yaml"))
+    digest = hashlib.sha256()
+    requirements: list[Requirement] = []
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        requirements += _load_file(path)
+    return Catalog(requirements, "sha256:" + digest.hexdigest())
+
+
+@functools.cache
+def load_catalog() -> Catalog:
+    """The catalog shipped with the package."""
+    return load_catalog_from(catalog_root())

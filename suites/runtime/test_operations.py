@@ -1,0 +1,324 @@
+"""Each OCI operation's error cases: missing arguments, wrong status, unknown ids, bad bundles."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from conformance.asserts import check, check_equal, skip_unsupported
+from conformance.bundle import build_config
+from conformance.container import read_state
+
+requirement = pytest.mark.requirement
+
+#: Waits for a signal; prints a marker only if it ever runs.
+IDLE = {"process": {"args": ["/bin/sh", "-c", "echo program-ran; exec sleep 600"]}}
+
+
+@requirement("runtime.query-state.error-no-id")
+def test_state_without_id_fails(runtime) -> None:
+    result = runtime.invoke("state")
+    check(
+        "runtime.query-state.error-no-id",
+        not result.ok,
+        "state without a container id is an error",
+        "non-zero exit",
+        result.describe(),
+    )
+
+
+@requirement("runtime.query-state.error-not-exist")
+def test_state_of_unknown_id_fails(runtime, bundles_factory) -> None:
+    result = runtime.state(bundles_factory.new_id("never-created"))
+    check(
+        "runtime.query-state.error-not-exist",
+        not result.ok,
+        "state of an id never created is an error",
+        "non-zero exit",
+        result.describe(),
+    )
+
+
+@pytest.mark.parametrize("operation", ["start", "kill", "delete"])
+@requirement("runtime.start.error-no-id", "runtime.kill.error-no-id", "runtime.delete.error-no-id")
+def test_operation_without_id_fails(runtime, operation: str) -> None:
+    result = runtime.invoke(operation)
+    check(
+        f"runtime.{operation}.error-no-id",
+        not result.ok,
+        f"{operation} without a container id is an error",
+        "non-zero exit",
+        result.describe(),
+    )
+
+
+@requirement("runtime.create.error-missing-args")
+def test_create_without_id_fails(runtime, make_container) -> None:
+    container = make_container(IDLE)
+    result = runtime.invoke("create", "--bundle", str(container.bundle.path))
+    check(
+        "runtime.create.error-missing-args",
+        not result.ok,
+        "create without a container id is an error",
+        "non-zero exit",
+        result.describe(),
+    )
+
+
+@requirement("runtime.create.error-duplicate-id", "runtime.state.id-unique")
+def test_create_with_duplicate_id_fails_and_keeps_first(make_container) -> None:
+    rids = ["runtime.create.error-duplicate-id", "runtime.state.id-unique"]
+    first = make_container(IDLE, hint="dup")
+    check(rids, first.create().ok, "create of the first container succeeds", "exit 0", first.transcript())
+    before = first.state().document
+    second = make_container(IDLE, {"hostname": "second"}, hint="dup")
+    second.id = first.id
+    result = second.create()
+    after = first.state().document
+    check(
+        rids,
+        not result.ok,
+        "a second create with the same id is an error",
+        "non-zero exit",
+        result.describe(),
+    )
+    check_equal(rids, "the first container's state is untouched", before, after)
+
+
+@requirement("runtime.lifecycle.create-error", "runtime.errors.no-side-effects", "bundle.config.required")
+def test_create_with_missing_bundle_fails_cleanly(runtime, make_container) -> None:
+    container = make_container(IDLE)
+    missing = container.bundle.path.parent / (container.bundle.path.name + "-absent")
+    result = runtime.create(container.id, missing, output_dir=container.bundle.output_dir)
+    container.calls.append(result)
+    check(
+        "runtime.lifecycle.create-error",
+        not result.ok,
+        "create with a bundle path that does not exist",
+        "non-zero exit",
+        result.describe(),
+    )
+    check(
+        "runtime.errors.no-side-effects",
+        not read_state(runtime, container.id).result.ok,
+        "no container exists after the failed create",
+        "state is an error",
+        "state succeeded",
+    )
+
+
+@requirement("bundle.config.required", "runtime.errors.no-side-effects")
+def test_create_without_config_json_fails_cleanly(runtime, make_container) -> None:
+    container = make_container(IDLE)
+    container.bundle.config_path.unlink()
+    result = container.create()
+    check(
+        "bundle.config.required",
+        not result.ok,
+        "create of a bundle without config.json is an error",
+        "non-zero exit",
+        result.describe(),
+    )
+    check(
+        "runtime.errors.no-side-effects",
+        not container.state().result.ok,
+        "no container exists after the failed create",
+        "state is an error",
+        "state succeeded",
+    )
+
+
+@requirement(
+    "runtime.create.error-unsupported", "runtime.errors.no-side-effects", "runtime.lifecycle.create-error"
+)
+def test_create_with_unapplicable_config_fails_cleanly(runtime, make_container, state_entries) -> None:
+    """A namespace path that does not exist cannot be joined: create must fail and leave nothing."""
+    rids = ["runtime.create.error-unsupported", "runtime.lifecycle.create-error"]
+    patch = {
+        "linux": {
+            "namespaces": [
+                {"type": "pid"},
+                {"type": "mount"},
+                {"type": "network", "path": "/proc/self/ns/oci-absent"},
+            ]
+        }
+    }
+    container = make_container(patch)
+    result = container.create()
+    check(
+        rids,
+        not result.ok,
+        "create with an unjoinable namespace path is an error",
+        "non-zero exit",
+        result.describe(),
+    )
+    check(
+        "runtime.errors.no-side-effects",
+        not container.state().result.ok,
+        "no container exists after the failed create",
+        "state is an error",
+        "state succeeded",
+    )
+    check_equal(
+        "runtime.errors.no-side-effects",
+        "files left in the runtime's state directory for the id",
+        [],
+        state_entries(container.id),
+    )
+
+
+@requirement("runtime.start.error-no-process", "config.process.required-for-start")
+def test_start_without_process_fails(make_container) -> None:
+    config = build_config()
+    del config["process"]
+    container = make_container(config=config)
+    created = container.create()
+    if not created.ok:
+        # Refusing the bundle at create also keeps the program from running; nothing to start.
+        check(
+            "runtime.start.error-no-process",
+            not container.state().result.ok,
+            "a refused create leaves no container",
+            "state is an error",
+            "state succeeded",
+        )
+        return
+    started = container.start()
+    check(
+        "runtime.start.error-no-process",
+        not started.ok,
+        "start of a container without process is an error",
+        "non-zero exit",
+        started.describe(),
+    )
+
+
+@requirement("runtime.delete.error-not-stopped")
+def test_delete_of_created_container_fails_without_effect(make_container) -> None:
+    rid = "runtime.delete.error-not-stopped"
+    container = make_container(IDLE)
+    check(rid, container.create().ok, "create succeeds", "exit 0", container.transcript())
+    result = container.delete()
+    after = container.state()
+    check(
+        rid,
+        not result.ok,
+        "delete of a created (not stopped) container is an error",
+        "non-zero exit",
+        result.describe(),
+    )
+    check_equal(rid, "status after the refused delete", "created", after.status)
+
+
+@requirement("runtime.kill.sends-signal")
+def test_kill_of_created_container_stops_it(make_container) -> None:
+    rid = "runtime.kill.sends-signal"
+    container = make_container(IDLE)
+    check(rid, container.create().ok, "create succeeds", "exit 0", container.transcript())
+    result = container.kill("SIGKILL")
+    check(rid, result.ok, "kill SIGKILL of a created container succeeds", "exit 0", result.describe())
+    final = container.wait_status("stopped", 10)
+    check_equal(rid, "status after SIGKILL", "stopped", final.status)
+    time.sleep(0.1)
+    check(
+        rid,
+        "program-ran" not in container.bundle.stdout,
+        "the user program never ran",
+        "no output",
+        repr(container.bundle.stdout[-200:]),
+    )
+
+
+@requirement("runtime.delete.id-reuse", "runtime.create.creates")
+def test_id_can_be_reused_after_delete(make_container) -> None:
+    first = make_container(IDLE, hint="reuse")
+    check("runtime.create.creates", first.create().ok, "create succeeds", "exit 0", first.transcript())
+    first.kill("SIGKILL")
+    first.wait_status("stopped", 10)
+    check("runtime.create.creates", first.delete().ok, "delete succeeds", "exit 0", first.transcript())
+    second = make_container(IDLE, hint="reuse")
+    second.id = first.id
+    result = second.create()
+    check(
+        "runtime.delete.id-reuse",
+        result.ok,
+        "create with the id of a deleted container",
+        "exit 0",
+        result.describe(),
+    )
+    check_equal("runtime.delete.id-reuse", "status of the new container", "created", second.state().status)
+
+
+@requirement("runtime.state.annotations-empty")
+def test_state_without_annotations(make_container) -> None:
+    rid = "runtime.state.annotations-empty"
+    container = make_container(IDLE)
+    check(rid, container.create().ok, "create succeeds", "exit 0", container.transcript())
+    document = container.state().document or {}
+    check(
+        rid,
+        document.get("annotations", {}) == {},
+        "annotations of a container configured without any",
+        "absent or {}",
+        repr(document.get("annotations")),
+    )
+
+
+#: The namespaces the default config asks for, by their /proc/PID/ns name.
+DEFAULT_NAMESPACES = ("pid", "net", "ipc", "uts", "mnt")
+
+
+@requirement(
+    "runtime.lifecycle.create-environment",
+    "runtime.lifecycle.create-resources",
+    "runtime.create.apply-config",
+)
+def test_create_builds_environment_before_start(runtime, make_container) -> None:
+    """Seen from the host: after create, before start, the container process already has its namespaces."""
+    rids = ["runtime.lifecycle.create-environment", "runtime.create.apply-config"]
+    if not runtime.host_visible_process:
+        skip_unsupported(
+            rids, f"{runtime.name} runs the container in a sandbox; its namespaces are not the host's"
+        )
+    container = make_container(IDLE, {"hostname": "created-env"})
+    check(rids, container.create().ok, "create succeeds", "exit 0", container.transcript())
+    pid = (container.state().document or {}).get("pid")
+    check("runtime.state.pid", isinstance(pid, int) and pid > 0, "pid of the created container", "> 0", pid)
+    shared = [ns for ns in DEFAULT_NAMESPACES if _ns(pid, ns) == _ns("self", ns)]
+    check_equal(
+        "runtime.lifecycle.create-resources",
+        "requested namespaces shared with the host after create",
+        [],
+        shared,
+    )
+    hostname = _hostname_in_uts_of(pid)
+    check_equal(
+        "runtime.create.apply-config",
+        "hostname in the created container's UTS namespace",
+        "created-env",
+        hostname,
+    )
+    check(
+        "runtime.lifecycle.create-environment",
+        "program-ran" not in container.bundle.stdout,
+        "the program has not run",
+        "no output",
+        repr(container.bundle.stdout[-200:]),
+    )
+
+
+def _ns(pid: int | str, name: str) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/{name}")
+    except OSError as exc:
+        return f"<{exc.strerror}>"
+
+
+def _hostname_in_uts_of(pid: int) -> str:
+    done = subprocess.run(
+        ["nsenter", "-t", str(pid), "-u", "hostname"], capture_output=True, text=True, timeout=10
+    )
+    return done.stdout.strip() if done.returncode == 0 else f"<nsenter failed: {done.stderr.strip()}>"

@@ -25,11 +25,17 @@ class StateReading:
     def status(self) -> str | None:
         return (self.document or {}).get("status")
 
+    def get(self, key: str) -> object:
+        """A state field, or the reason there is no state document (for failure messages)."""
+        if self.document is None:
+            return f"<{self.error}>"
+        return self.document.get(key)
+
 
 def read_state(runtime: Runtime, container_id: str) -> StateReading:
     result = runtime.state(container_id)
     if not result.ok:
-        return StateReading(result, error="state failed")
+        return StateReading(result, error=f"no state: {result.describe(300)}")
     try:
         document = json.loads(result.stdout)
     except ValueError as exc:
@@ -53,12 +59,12 @@ class Janitor:
         """Kill and force-delete; True when the runtime no longer knows the id."""
         runtime.kill(container_id, "SIGKILL")
         runtime.delete(container_id, force=True)
-        gone = not runtime.state(container_id).ok
+        gone = runtime.state(container_id).refused
         if not gone:
             # Some runtimes need the process reaped before delete succeeds.
             time.sleep(0.2)
             runtime.delete(container_id, force=True)
-            gone = not runtime.state(container_id).ok
+            gone = runtime.state(container_id).refused
         if gone:
             self.live.pop((id(runtime), container_id), None)
         return gone

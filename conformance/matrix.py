@@ -98,7 +98,12 @@ class Expectation:
         observed = lookup(observed_data, self.field)
         expected = self.value
         if isinstance(expected, str) and expected.startswith("$host."):
+            reference = expected
             expected = lookup(host, expected[len("$host.") :].split("."))
+            if expected is _MISSING:
+                skip_unsupported(
+                    requirements, f"the host does not provide {reference}, nothing to compare with"
+                )
         test, wording = OPERATORS[self.operator]
         if observed is _MISSING or observed is None:
             for hidden in observed_data.get("unobservable", ()):

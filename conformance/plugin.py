@@ -272,6 +272,8 @@ def _expectations(config: pytest.Config, session: RuntimeSession, label: str) ->
             cache[label] = []
         else:
             directory = Path(setting) if setting else SUITES_DIR / "runtime" / "expectations"
+            if not directory.is_dir():
+                raise pytest.UsageError(f"oci-conformance: --expectations: {directory} is not a directory")
             name = session.runtimes[label].name
             try:
                 cache[label] = load_expectations(directory / f"{name}.yaml", session.catalog)
@@ -370,6 +372,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None or not state.active:
         return
     state.close()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter and state.strays:
+        reporter.write_line(
+            f"oci-conformance: killed {len(state.strays)} process(es) the runtime left behind: "
+            + "; ".join(state.strays)
+        )
     for path in _write_reports(session.config, state):
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter:

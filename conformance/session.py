@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +16,41 @@ from conformance.bundle import BundleFactory, check_busybox
 from conformance.container import Janitor
 from conformance.requirements import Catalog, load_catalog
 from conformance.settings import Resolved
+
+
+def kill_processes_mentioning(text: str) -> list[str]:
+    """SIGKILL processes whose command line names `text` (the session's private directory).
+
+    A runtime may leave helper processes behind (runsc's sandbox and gofer after a clobbered
+    create); they carry the suite's --root in their arguments, so nothing else matches.
+    """
+    killed = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            with contextlib.suppress(OSError):
+                os.kill(int(proc.name), signal.SIGKILL)
+                killed.append(f"{proc.name} {cmdline[:120].strip()}")
+    return killed
+
+
+def unmount_below(directory: Path) -> None:
+    """Lazily unmount anything a runtime left mounted inside the session directory."""
+    prefix = str(directory) + "/"
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return
+    points = [
+        line.split()[4] for line in lines if len(line.split()) > 4 and line.split()[4].startswith(prefix)
+    ]
+    for point in sorted(points, key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True, timeout=10, check=False)
 
 
 @dataclass
@@ -28,6 +66,8 @@ class RuntimeSession:
     kept: list[tuple[str, Path]] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
     probe_cache: dict[tuple[str, str], object] = field(default_factory=dict)
+    #: Processes a runtime left running after its containers were deleted (killed at close).
+    strays: list[str] = field(default_factory=list)
     closed: bool = False
 
     def value(self, name: str):
@@ -76,6 +116,8 @@ class RuntimeSession:
         self.leftovers = self.janitor.sweep(list(self.runtimes.values()))
         if self.workdir is None:
             return
+        self.strays = kill_processes_mentioning(str(self.workdir))
+        unmount_below(self.workdir)
         if self.kept:
             bundles = self.workdir / "bundles"
             keep = {path.name for _, path in self.kept}

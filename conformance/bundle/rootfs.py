@@ -53,6 +53,8 @@ def check_busybox(spec: str | None) -> Path:
     if not found:
         raise ConfigurationError(f"busybox {spec or 'busybox'!r} was not found on PATH ({hint})")
     path = Path(found)
+    if not path.exists():
+        raise ConfigurationError(f"busybox {str(path)!r} does not exist ({hint})")
     if not path.is_file() or not os.access(path, os.X_OK):
         raise ConfigurationError(f"busybox {str(path)!r} is not an executable file ({hint})")
     if not is_static_elf(path):

@@ -26,7 +26,9 @@ PLAIN_NAMESPACES = {
 @pytest.fixture(scope="module")
 def features(runtime) -> dict:
     result = runtime.features()
-    if not result.ok:
+    if result.timed_out:
+        pytest.fail(f"[features.structure.provide] features did not answer:\n{result.describe()}")
+    if result.refused:
         skip_unsupported(
             "features.structure.provide",
             f"{runtime.name} {runtime.version} does not implement the optional features operation "

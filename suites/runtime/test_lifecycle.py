@@ -164,7 +164,7 @@ def test_state_documents_match_schema(trace: Trace) -> None:
 @requirement("runtime.state.ociversion")
 def test_state_oci_version(trace: Trace) -> None:
     for status in STATUSES:
-        version = (trace.states[status].document or {}).get("ociVersion")
+        version = trace.states[status].get("ociVersion")
         check(
             "runtime.state.ociversion",
             isinstance(version, str) and bool(version),
@@ -181,7 +181,7 @@ def test_state_id(trace: Trace) -> None:
             "runtime.state.id",
             f"id while {status}",
             trace.container.id,
-            (trace.states[status].document or {}).get("id"),
+            trace.states[status].get("id"),
         )
 
 
@@ -199,8 +199,8 @@ def test_state_status_transitions(trace: Trace) -> None:
 
 @requirement("runtime.state.pid")
 def test_state_pid(trace: Trace) -> None:
-    created = (trace.states["created"].document or {}).get("pid")
-    running = (trace.states["running"].document or {}).get("pid")
+    created = trace.states["created"].get("pid")
+    running = trace.states["running"].get("pid")
     for status, pid in (("created", created), ("running", running)):
         check(
             "runtime.state.pid",
@@ -225,7 +225,7 @@ def test_state_pid(trace: Trace) -> None:
 def test_state_bundle(trace: Trace) -> None:
     expected = str(trace.container.bundle.path)
     for status in STATUSES:
-        bundle = (trace.states[status].document or {}).get("bundle")
+        bundle = trace.states[status].get("bundle")
         check(
             "runtime.state.bundle",
             isinstance(bundle, str) and os.path.isabs(bundle),
@@ -249,7 +249,7 @@ def test_state_annotations_round_trip(trace: Trace) -> None:
             ["runtime.state.annotations", "config.annotations.map"],
             f"annotations while {status}",
             ANNOTATIONS,
-            (trace.states[status].document or {}).get("annotations"),
+            trace.states[status].get("annotations"),
         )
 
 
@@ -304,7 +304,7 @@ def test_start_of_running_container_fails_without_effect(trace: Trace) -> None:
     rid = "runtime.start.error-not-created"
     check(
         rid,
-        not trace.steps["start_running"].ok,
+        trace.steps["start_running"].refused,
         "start of a running container is an error",
         "non-zero exit",
         trace.steps["start_running"].describe(),
@@ -318,7 +318,7 @@ def test_start_of_stopped_container_fails_without_effect(trace: Trace) -> None:
     rid = "runtime.start.error-not-created"
     check(
         rid,
-        not trace.steps["start_stopped"].ok,
+        trace.steps["start_stopped"].refused,
         "start of a stopped container is an error",
         "non-zero exit",
         trace.steps["start_stopped"].describe(),
@@ -332,7 +332,7 @@ def test_delete_of_running_container_fails_without_effect(trace: Trace) -> None:
     rid = "runtime.delete.error-not-stopped"
     check(
         rid,
-        not trace.steps["delete_running"].ok,
+        trace.steps["delete_running"].refused,
         "delete of a running container is an error",
         "non-zero exit",
         trace.steps["delete_running"].describe(),
@@ -376,7 +376,7 @@ def test_kill_of_stopped_container_fails_without_effect(trace: Trace) -> None:
     rid = "runtime.kill.error-not-running"
     check(
         rid,
-        not trace.steps["kill_stopped"].ok,
+        trace.steps["kill_stopped"].refused,
         "kill of a stopped container is an error",
         "non-zero exit",
         trace.steps["kill_stopped"].describe(),
@@ -398,7 +398,7 @@ def test_delete_removes_container(trace: Trace) -> None:
     )
     check(
         "runtime.query-state.error-not-exist",
-        not trace.states["after_delete"].result.ok,
+        trace.states["after_delete"].result.refused,
         "state of a deleted container is an error",
         "non-zero exit",
         trace.states["after_delete"].result.describe(),
@@ -419,7 +419,7 @@ def test_delete_removes_container(trace: Trace) -> None:
     )
     check(
         rid,
-        not trace.steps["delete_again"].ok,
+        trace.steps["delete_again"].refused,
         "a second delete of the same id is an error",
         "non-zero exit",
         trace.steps["delete_again"].describe(),

@@ -23,7 +23,7 @@ def test_state_without_id_fails(runtime) -> None:
     result = runtime.invoke("state")
     check(
         "runtime.query-state.error-no-id",
-        not result.ok,
+        result.refused,
         "state without a container id is an error",
         "non-zero exit",
         result.describe(),
@@ -35,20 +35,25 @@ def test_state_of_unknown_id_fails(runtime, bundles_factory) -> None:
     result = runtime.state(bundles_factory.new_id("never-created"))
     check(
         "runtime.query-state.error-not-exist",
-        not result.ok,
+        result.refused,
         "state of an id never created is an error",
         "non-zero exit",
         result.describe(),
     )
 
 
-@pytest.mark.parametrize("operation", ["start", "kill", "delete"])
-@requirement("runtime.start.error-no-id", "runtime.kill.error-no-id", "runtime.delete.error-no-id")
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param(op, marks=requirement(f"runtime.{op}.error-no-id"), id=op)
+        for op in ("start", "kill", "delete")
+    ],
+)
 def test_operation_without_id_fails(runtime, operation: str) -> None:
     result = runtime.invoke(operation)
     check(
         f"runtime.{operation}.error-no-id",
-        not result.ok,
+        result.refused,
         f"{operation} without a container id is an error",
         "non-zero exit",
         result.describe(),
@@ -61,7 +66,7 @@ def test_create_without_id_fails(runtime, make_container) -> None:
     result = runtime.invoke("create", "--bundle", str(container.bundle.path))
     check(
         "runtime.create.error-missing-args",
-        not result.ok,
+        result.refused,
         "create without a container id is an error",
         "non-zero exit",
         result.describe(),
@@ -80,7 +85,7 @@ def test_create_with_duplicate_id_fails_and_keeps_first(make_container) -> None:
     after = first.state().document
     check(
         rids,
-        not result.ok,
+        result.refused,
         "a second create with the same id is an error",
         "non-zero exit",
         result.describe(),
@@ -96,14 +101,14 @@ def test_create_with_missing_bundle_fails_cleanly(runtime, make_container) -> No
     container.calls.append(result)
     check(
         "runtime.lifecycle.create-error",
-        not result.ok,
+        result.refused,
         "create with a bundle path that does not exist",
         "non-zero exit",
         result.describe(),
     )
     check(
         "runtime.errors.no-side-effects",
-        not read_state(runtime, container.id).result.ok,
+        read_state(runtime, container.id).result.refused,
         "no container exists after the failed create",
         "state is an error",
         "state succeeded",
@@ -117,14 +122,14 @@ def test_create_without_config_json_fails_cleanly(runtime, make_container) -> No
     result = container.create()
     check(
         "bundle.config.required",
-        not result.ok,
+        result.refused,
         "create of a bundle without config.json is an error",
         "non-zero exit",
         result.describe(),
     )
     check(
         "runtime.errors.no-side-effects",
-        not container.state().result.ok,
+        container.state().result.refused,
         "no container exists after the failed create",
         "state is an error",
         "state succeeded",
@@ -150,14 +155,14 @@ def test_create_with_unapplicable_config_fails_cleanly(runtime, make_container, 
     result = container.create()
     check(
         rids,
-        not result.ok,
+        result.refused,
         "create with an unjoinable namespace path is an error",
         "non-zero exit",
         result.describe(),
     )
     check(
         "runtime.errors.no-side-effects",
-        not container.state().result.ok,
+        container.state().result.refused,
         "no container exists after the failed create",
         "state is an error",
         "state succeeded",
@@ -176,11 +181,11 @@ def test_start_without_process_fails(make_container) -> None:
     del config["process"]
     container = make_container(config=config)
     created = container.create()
-    if not created.ok:
+    if created.refused:
         # Refusing the bundle at create also keeps the program from running; nothing to start.
         check(
             "runtime.start.error-no-process",
-            not container.state().result.ok,
+            container.state().result.refused,
             "a refused create leaves no container",
             "state is an error",
             "state succeeded",
@@ -189,7 +194,7 @@ def test_start_without_process_fails(make_container) -> None:
     started = container.start()
     check(
         "runtime.start.error-no-process",
-        not started.ok,
+        started.refused,
         "start of a container without process is an error",
         "non-zero exit",
         started.describe(),
@@ -205,7 +210,7 @@ def test_delete_of_created_container_fails_without_effect(make_container) -> Non
     after = container.state()
     check(
         rid,
-        not result.ok,
+        result.refused,
         "delete of a created (not stopped) container is an error",
         "non-zero exit",
         result.describe(),

@@ -23,7 +23,6 @@ import pytest
 from conformance.bundle.rootfs import is_static_elf
 
 REPO = Path(__file__).resolve().parents[2]
-BROKEN_RUNTIMES = REPO / "tests" / "broken_runtimes"
 RUNC = Path(os.environ.get("REAL_RUNTIME", "/usr/sbin/runc"))
 BUSYBOX = shutil.which("busybox")
 #: Seconds after SIGTERM before a timed-out run is killed outright.

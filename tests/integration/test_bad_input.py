@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,19 +19,24 @@ from conformance.errors import DataFileError
 from conformance.matrix import load_matrix
 from conformance.requirements import load_catalog
 
+if TYPE_CHECKING:
+    from conftest import SuiteRun, SuiteRunner
+
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO / "suites" / "runtime"
 RUNC = os.environ.get("REAL_RUNTIME", "/usr/sbin/runc")
 USAGE_ERROR = 4
 #: pytest's exit code when collection failed (a broken matrix is found while collecting).
 INTERRUPTED = 2
+#: Turns a matrix text into (broken text, line the error must name, text it must contain).
+Breaker = Callable[[str], tuple[str, int, str]]
 
 
 def error_lines(output: str, fragment: str) -> list[str]:
     return [line for line in output.splitlines() if fragment in line]
 
 
-def assert_one_clear_error(run, expected: str, exit_code: int = USAGE_ERROR) -> None:
+def assert_one_clear_error(run: SuiteRun, expected: str, exit_code: int = USAGE_ERROR) -> None:
     """Exit code, exactly one error line naming `expected`, and no traceback."""
     assert run.returncode == exit_code, run.describe()
     assert "Traceback" not in run.output, run.describe()
@@ -62,7 +69,9 @@ def _directory(tmp_path: Path) -> str:
     ],
     ids=["nonexistent-path", "non-executable-file", "directory", "unknown-name"],
 )
-def test_unusable_runtime(suite, tmp_path: Path, make_runtime, expected: str) -> None:
+def test_unusable_runtime(
+    suite: SuiteRunner, tmp_path: Path, make_runtime: Callable[[Path], str], expected: str
+) -> None:
     """An unusable --runtime is a usage error naming the runtime."""
     runtime = make_runtime(tmp_path)
     run = suite.run([f"--runtime={runtime}", "-q"], timeout=60)
@@ -71,7 +80,7 @@ def test_unusable_runtime(suite, tmp_path: Path, make_runtime, expected: str) ->
     suite.assert_no_leftovers()
 
 
-def test_runtime_whose_version_hangs(suite, tmp_path: Path) -> None:
+def test_runtime_whose_version_hangs(suite: SuiteRunner, tmp_path: Path) -> None:
     """`--version` that never answers: a bounded wait (the default timeout), one error, no leftovers.
 
     The runtime waits in a child process, as a wrapper script would; that child must not
@@ -94,7 +103,7 @@ def test_runtime_whose_version_hangs(suite, tmp_path: Path) -> None:
     [("/nonexistent", "'/nonexistent'"), ("/bin/ls", "is not a statically linked ELF executable")],
     ids=["nonexistent", "dynamic"],
 )
-def test_unusable_busybox(suite, busybox: str, expected: str) -> None:
+def test_unusable_busybox(suite: SuiteRunner, busybox: str, expected: str) -> None:
     """An unusable --busybox is a usage error naming it."""
     if Path(busybox).exists() and is_static_elf(Path(busybox)):
         pytest.skip(f"{busybox} is statically linked on this host")
@@ -110,7 +119,7 @@ def test_unusable_busybox(suite, busybox: str, expected: str) -> None:
     [("--runtime-timeout=abc", "'abc'"), ("--level=SOMETIMES", "--level must be one of")],
     ids=["timeout-not-a-number", "unknown-level"],
 )
-def test_invalid_option_value(suite, option: str, expected: str) -> None:
+def test_invalid_option_value(suite: SuiteRunner, option: str, expected: str) -> None:
     """An invalid option value is a usage error naming the value, not an internal error."""
     run = suite.run([f"--runtime={RUNC}", option, "--collect-only", "-q"], timeout=60)
     assert_one_clear_error(run, expected)
@@ -121,7 +130,7 @@ def test_invalid_option_value(suite, option: str, expected: str) -> None:
 @pytest.mark.parametrize(
     "option", ["--runtime-timeout=2", "--level=must"], ids=["timeout", "level-lowercase"]
 )
-def test_valid_option_value_is_accepted(suite, option: str) -> None:
+def test_valid_option_value_is_accepted(suite: SuiteRunner, option: str) -> None:
     """Option values are parsed like the same value from the environment (OCI_RUNTIME_TIMEOUT=2 works)."""
     run = suite.run([f"--runtime={RUNC}", option, "--collect-only", "-q"], timeout=60)
     assert run.returncode == 0, run.describe()
@@ -166,7 +175,7 @@ def _copy_suite(tmp_path: Path) -> Path:
     [_break_unknown_requirement, _break_yaml_syntax],
     ids=["unknown-requirement", "yaml-syntax"],
 )
-def test_broken_matrix_names_file_and_line(suite, tmp_path: Path, breaker) -> None:
+def test_broken_matrix_names_file_and_line(suite: SuiteRunner, tmp_path: Path, breaker: Breaker) -> None:
     """A broken matrix in a copy of the suite: one collection error naming file:line, no run."""
     copy = _copy_suite(tmp_path)
     matrix = copy / "matrices" / "process.yaml"
@@ -204,7 +213,7 @@ def _set_requirement_list(text: str) -> tuple[str, int, str]:
     ],
     ids=["unknown-requirement", "yaml-syntax", "expectation-key", "requires-number", "requirement-list"],
 )
-def test_load_matrix_reports_file_and_line(tmp_path: Path, breaker) -> None:
+def test_load_matrix_reports_file_and_line(tmp_path: Path, breaker: Breaker) -> None:
     """load_matrix raises DataFileError naming file and line for any malformed case."""
     matrix = tmp_path / "process.yaml"
     broken, line, expected = breaker((SUITE / "matrices" / "process.yaml").read_text())

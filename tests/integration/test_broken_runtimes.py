@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import SuiteRunner
 
 REPO = Path(__file__).resolve().parents[2]
 BROKEN_RUNTIMES = REPO / "tests" / "broken_runtimes"
@@ -35,12 +39,27 @@ class Broken:
 
 
 CASES = [
+    # Slowest first, so that under xdist they start early on different workers.
+    Broken(
+        "hangs-on-state",
+        "runtime.operations.supported",
+        "test_operations_supported or test_state_documents_match_schema",
+        mentions=("timed out",),
+        options=("--runtime-timeout=2",),
+        timeout=240.0,
+    ),
+    Broken(
+        "state-garbage",
+        "runtime.query-state.returns-state",
+        "test_state_documents_match_schema",
+        mentions=("invalid JSON",),
+    ),
+    Broken("kill-ignores-signal", "runtime.kill.sends-signal", "test_kill_delivers_signal"),
     Broken(
         "runs-program-at-create", "runtime.lifecycle.create-no-program", "test_create_does_not_run_program"
     ),
     Broken("state-relative-bundle", "runtime.state.bundle", "test_state_bundle"),
     Broken("state-no-annotations", "runtime.state.annotations", "test_state_annotations_round_trip"),
-    Broken("kill-ignores-signal", "runtime.kill.sends-signal", "test_kill_delivers_signal"),
     Broken(
         "start-twice-ok",
         "runtime.start.error-not-created",
@@ -52,25 +71,11 @@ CASES = [
         "test_create_with_duplicate_id_fails_and_keeps_first",
     ),
     Broken("ignores-hostname", "config.hostname", "test_matrix_case and hostname"),
-    Broken(
-        "state-garbage",
-        "runtime.query-state.returns-state",
-        "test_state_documents_match_schema",
-        mentions=("invalid JSON",),
-    ),
-    Broken(
-        "hangs-on-state",
-        "runtime.operations.supported",
-        "test_operations_supported or test_state_documents_match_schema",
-        mentions=("timed out",),
-        options=("--runtime-timeout=2",),
-        timeout=240.0,
-    ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.wrapper for c in CASES])
-def test_suite_fails_broken_runtime(suite, case: Broken) -> None:
+def test_suite_fails_broken_runtime(suite: SuiteRunner, case: Broken) -> None:
     """The suite fails the wrapper on its requirement, with expected/observed, and cleans up."""
     wrapper = BROKEN_RUNTIMES / case.wrapper
     run = suite.run(
@@ -94,7 +99,7 @@ def test_suite_fails_broken_runtime(suite, case: Broken) -> None:
     suite.assert_no_leftovers()
 
 
-def test_real_runc_passes_the_selected_tests(suite) -> None:
+def test_real_runc_passes_the_selected_tests(suite: SuiteRunner) -> None:
     """Control: the tests that catch the wrappers pass against runc itself."""
     selection = " or ".join(
         f"({c.select})" for c in CASES if c.wrapper not in {"state-garbage", "hangs-on-state"}

@@ -174,7 +174,8 @@ def test_read_state_of_a_container(fake: FakeRuntime) -> None:
 
 def test_read_state_of_an_unknown_container(fake: FakeRuntime) -> None:
     reading = read_state(fake.runtime, "nope")
-    assert reading.error == "state failed"
+    assert reading.error.startswith("no state:")
+    assert "does not exist" in reading.error
     assert reading.document is None
     assert reading.status is None
     assert "does not exist" in reading.result.stderr

@@ -317,7 +317,7 @@ def test_unusable_busybox_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_show=SHOW_SETTINGS)
     result = pytester.runpytest_subprocess("--runtime=runc", "--busybox=/nonexistent/busybox", "test_show.py")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "busybox '/nonexistent/busybox' is not an executable file" in result.stderr.str()
+    assert "busybox '/nonexistent/busybox' does not exist" in result.stderr.str()
 
 
 def fake_busybox(pytester: pytest.Pytester) -> str:

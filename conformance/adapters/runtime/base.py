@@ -6,17 +6,13 @@ which optional operations exist); the operations themselves live here.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import signal
-import subprocess
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from conformance.adapters.command import execute
 from conformance.adapters.runtime.result import RuntimeResult
 from conformance.errors import RuntimeNotUsable, RuntimeOutputError
 
@@ -98,49 +94,13 @@ class Runtime:
         With `output_dir`, stdout/stderr go to files there (needed for `create`, whose
         container process inherits them and may outlive the command).
         """
-        argv = self.argv(*args)
         limit = self.timeout if timeout is None else timeout
-        with contextlib.ExitStack() as stack:
-            files = marks = None
-            if output_dir is not None:
-                files = tuple(
-                    stack.enter_context(open(output_dir / name, "ab")) for name in ("stdout", "stderr")
-                )
-                marks = (files[0].tell(), files[1].tell())
-            started = time.monotonic()
-            try:
-                proc = subprocess.Popen(
-                    argv,
-                    stdin=subprocess.DEVNULL,
-                    stdout=files[0] if files else subprocess.PIPE,
-                    stderr=files[1] if files else subprocess.PIPE,
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                raise RuntimeNotUsable(
-                    f"cannot execute runtime command {argv[0]!r}: {exc.strerror or exc}"
-                ) from None
-            timed_out = False
-            try:
-                out, err = proc.communicate(timeout=limit)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                out, err = _reap(proc)
-            except BaseException:
-                _reap(proc)
-                raise
-        duration = time.monotonic() - started
-        if output_dir is not None and marks is not None:
-            out = _read_from(output_dir / "stdout", marks[0])
-            err = _read_from(output_dir / "stderr", marks[1])
-        return RuntimeResult(
-            argv=tuple(argv),
-            returncode=None if timed_out else proc.returncode,
-            stdout=_text(out),
-            stderr=_text(err),
-            duration=duration,
-            timed_out=timed_out,
-        )
+        try:
+            return execute(self.argv(*args), limit, output_dir=output_dir)
+        except OSError as exc:
+            raise RuntimeNotUsable(
+                f"cannot execute runtime command {self.argv()[0]!r}: {exc.strerror or exc}"
+            ) from None
 
     # -- OCI operations ------------------------------------------------------------------
 
@@ -162,13 +122,14 @@ class Runtime:
         output_dir: Path,
         pid_file: Path | None = None,
         console_socket: Path | None = None,
+        timeout: float | None = None,
     ) -> RuntimeResult:
         args = ["create", "--bundle", str(bundle)]
         if pid_file is not None:
             args += ["--pid-file", str(pid_file)]
         if console_socket is not None:
             args += ["--console-socket", str(console_socket)]
-        return self.invoke(*args, container_id, output_dir=output_dir)
+        return self.invoke(*args, container_id, output_dir=output_dir, timeout=timeout)
 
     def start(self, container_id: str) -> RuntimeResult:
         return self.invoke("start", container_id)
@@ -210,31 +171,3 @@ def parse_json_object(result: RuntimeResult, what: str) -> dict:
             f"{what}: expected a JSON object, got {type(document).__name__}:\n{result.describe(500)}"
         )
     return document
-
-
-def _reap(proc: subprocess.Popen) -> tuple[bytes | None, bytes | None]:
-    """Kill the command's process group and collect what it printed.
-
-    A descendant that left the group may still hold the pipes: then give up on the rest
-    of the output rather than wait for it.
-    """
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    try:
-        return proc.communicate(timeout=5)
-    except subprocess.TimeoutExpired:
-        for pipe in (proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
-        proc.wait()
-        return None, None
-
-
-def _read_from(path: Path, offset: int) -> bytes:
-    with open(path, "rb") as handle:
-        handle.seek(offset)
-        return handle.read()
-
-
-def _text(data: bytes | None) -> str:
-    return (data or b"").decode("utf-8", "replace")

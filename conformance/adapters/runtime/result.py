@@ -23,6 +23,14 @@ class RuntimeResult:
         return not self.timed_out and self.returncode == 0
 
     @property
+    def refused(self) -> bool:
+        """True when the command finished in time and reported an error (non-zero exit).
+
+        A timeout is neither success nor a refusal: a test expecting an error must not pass on it.
+        """
+        return not self.timed_out and self.returncode not in (None, 0)
+
+    @property
     def command(self) -> str:
         return shlex.join(self.argv)
 

@@ -4,3 +4,6 @@ __version__ = "0.1.0"
 
 #: The runtime-spec version the catalog and tests are derived from.
 RUNTIME_SPEC_VERSION = "v1.3.0"
+#: The image-spec version of the image catalog and suite.
+IMAGE_SPEC_VERSION = "v1.1.1"
+SPEC_VERSIONS = {"runtime-spec": RUNTIME_SPEC_VERSION, "image-spec": IMAGE_SPEC_VERSION}

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from conformance import __version__
+from conformance import __version__, cli_attest
 from conformance.errors import ConformanceError
 from conformance.requirements import LEVELS, load_catalog
 
@@ -19,10 +19,18 @@ def _suite_path(name: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
-    """Run the bundled runtime suite: `oci-conformance run --runtime=runc [pytest args]`."""
+    """Run the bundled suites: `oci-conformance run --runtime=runc` or `--image-tool=umoci` [pytest args]."""
     import pytest
 
-    return int(pytest.main([_suite_path("runtime"), "-p", "no:cacheprovider", *extra]))
+    suites = [
+        _suite_path(suite)
+        for suite, option in (("runtime", "--runtime"), ("image", "--image-tool"))
+        if any(arg == option or arg.startswith(option + "=") for arg in extra)
+    ]
+    if not suites:
+        print("oci-conformance run: pass --runtime=... and/or --image-tool=...", file=sys.stderr)
+        return 2
+    return int(pytest.main([*suites, "-p", "no:cacheprovider", *extra]))
 
 
 def cmd_catalog(args: argparse.Namespace, extra: list[str]) -> int:
@@ -66,13 +74,28 @@ def requirement_coverage(suite: str) -> dict[str, list[str]]:
     return {rid: sorted(set(tests)) for rid, tests in collector.tests.items()}
 
 
+def validator_coverage() -> dict[str, list[str]]:
+    """Requirement id -> the image validator's finding codes that check it."""
+    from conformance.image.rules import RULES
+
+    covered: dict[str, list[str]] = {}
+    for rule in RULES.values():
+        covered.setdefault(rule.requirement, []).append(f"validator:{rule.code}")
+    return covered
+
+
 def cmd_coverage(args: argparse.Namespace, extra: list[str]) -> int:
-    """Each requirement with the tests that cover it, or why it is untested; --strict fails on gaps."""
+    """Each requirement with the tests (or validator rules) that cover it, or why it is untested."""
     import contextlib
     import io
 
+    covered: dict[str, list[str]] = {}
     with contextlib.redirect_stdout(io.StringIO()):
-        covered = requirement_coverage(_suite_path("runtime"))
+        for suite in ("runtime", "image"):
+            for rid, tests in requirement_coverage(_suite_path(suite)).items():
+                covered.setdefault(rid, []).extend(tests)
+    for rid, codes in validator_coverage().items():
+        covered.setdefault(rid, []).extend(codes)
     catalog = load_catalog()
     gaps = 0
     for r in catalog:
@@ -80,7 +103,7 @@ def cmd_coverage(args: argparse.Namespace, extra: list[str]) -> int:
             continue
         tests = covered.get(r.id, [])
         if tests:
-            status = f"{len(tests)} test(s): {', '.join(t.split('::')[-1] for t in tests)}"
+            status = f"{len(tests)} check(s): {', '.join(t.split('::')[-1] for t in tests)}"
         elif r.untested:
             status = f"untested: {r.untested}"
         else:
@@ -108,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit 1 if a requirement is neither covered nor explained"
     )
     coverage.set_defaults(handler=cmd_coverage)
+    cli_attest.add_parsers(commands)
     return parser
 
 

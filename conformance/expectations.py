@@ -46,7 +46,9 @@ def load_expectations(path: Path, catalog: Catalog) -> list[Deviation]:
     if not path.exists():
         return []
     data = require_mapping(path, load_yaml(path), "expectations file")
-    check_keys(path, data, "expectations file", {"runtime", "deviations"}, {"description"})
+    check_keys(path, data, "expectations file", {"deviations"}, {"description", "runtime", "tool"})
+    if ("runtime" in data) == ("tool" in data):
+        raise DataFileError(path, "name exactly one of 'runtime' or 'tool'", line_of(data))
     entries = data["deviations"] or []
     if not isinstance(entries, list):
         raise DataFileError(path, "'deviations' must be a list", line_of(data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from conformance.session import RuntimeSession
 
 SESSION_KEY = pytest.StashKey[RuntimeSession]()
 USED_BUNDLES = pytest.StashKey[list]()
+CALL_FAILED = pytest.StashKey[bool]()
 
 
 def conformance_session(config: pytest.Config) -> RuntimeSession:
@@ -100,3 +102,36 @@ def state_entries(runtime: Runtime) -> Callable[[str], list[str]]:
         return sorted(str(p) for p in root.rglob(f"*{container_id}*"))
 
     return entries
+
+
+@pytest.fixture(scope="session")
+def image_tool(request: pytest.FixtureRequest):
+    """The image tool under test (parametrized by the plugin over `--image-tool`)."""
+    session = conformance_session(request.config)
+    label = getattr(request, "param", None)
+    if label is None or label not in session.image_tools:
+        pytest.skip("no image tool under test: pass --image-tool=NAME")
+    return session.image_tools[label]
+
+
+@pytest.fixture
+def image_workdir(request: pytest.FixtureRequest, image_tool) -> Iterator[Path]:
+    """A fresh directory for one image test, inside a throwaway parent that also holds a sentinel.
+
+    The sentinel file beside the directory lets consumer tests prove nothing was written or
+    deleted outside their target. Kept on failure with --keep-bundles.
+    """
+    import shutil
+    import tempfile
+
+    session = conformance_session(request.config)
+    parent = Path(tempfile.mkdtemp(prefix="image-", dir=session.workdir))
+    work = parent / "work"
+    work.mkdir()
+    (parent / "sentinel").write_text("sentinel\n")
+    yield work
+    failed = request.node.stash.get(CALL_FAILED, False)
+    if failed and session.value("keep_bundles"):
+        session.kept.append((request.node.nodeid, parent))
+    else:
+        shutil.rmtree(parent, ignore_errors=True)

@@ -157,7 +157,7 @@ def _field(path: Path, value: Any, line: int | None) -> list[str]:
     raise DataFileError(path, f"'field' must be a dotted string or a list of keys, got {value!r}", line)
 
 
-def _expectation(path: Path, entry: Any, line: int | None) -> Expectation:
+def parse_expectation(path: Path, entry: Any, line: int | None) -> Expectation:
     entry = require_mapping(path, entry, "expectation", line)
     line = line_of(entry) or line
     operators = [key for key in entry if key in OPERATORS]
@@ -239,7 +239,7 @@ def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
                 level=level,
                 config=merge(defaults, config),
                 probe=tuple(probe),
-                expect=tuple(_expectation(path, e, line) for e in expects),
+                expect=tuple(parse_expectation(path, e, line) for e in expects),
                 source=f"{path}:{line}",
                 summary=str(entry.get("summary", "")),
                 requires=tuple(str(r) for r in requires),

@@ -9,25 +9,38 @@ from pathlib import Path
 
 import pytest
 
-from conformance import RUNTIME_SPEC_VERSION, __version__, hostinfo
+from conformance import IMAGE_SPEC_VERSION, RUNTIME_SPEC_VERSION, __version__, hostinfo
 from conformance.errors import ConformanceError
 from conformance.expectations import Deviation, load_expectations
 from conformance.fixtures import (
+    CALL_FAILED,
     SESSION_KEY,
     USED_BUNDLES,
     bundles_factory,
+    image_tool,
+    image_workdir,
     make_container,
     probe,
     runtime,
     state_entries,
 )
+from conformance.image.cases import KIND_KEYS as IMAGE_CASE_KINDS
+from conformance.image.cases import load_cases
 from conformance.matrix import MatrixCase, load_matrices
 from conformance.report.results import ResultsCollector, build_results, write_results
 from conformance.requirements import LEVELS, load_catalog
 from conformance.session import RuntimeSession
 from conformance.settings import Setting, parse_bool, resolve
 
-__all__ = ["bundles_factory", "make_container", "probe", "runtime", "state_entries"]
+__all__ = [
+    "bundles_factory",
+    "image_tool",
+    "image_workdir",
+    "make_container",
+    "probe",
+    "runtime",
+    "state_entries",
+]
 
 
 def _suites_dir() -> Path:
@@ -52,6 +65,22 @@ SETTINGS = [
         multiple=True,
         help="runtime under test: a path or a name on PATH; repeat or comma-separate to "
         "run the suite once per runtime",
+    ),
+    Setting(
+        "image_tool",
+        "--image-tool",
+        "OCI_IMAGE_TOOL",
+        multiple=True,
+        help="image tool under test: umoci, skopeo, buildah, a path to one, or a YAML description "
+        "of a tool's commands; repeat or comma-separate to run the image suite once per tool",
+    ),
+    Setting(
+        "image_tool_timeout",
+        "--image-tool-timeout",
+        "OCI_IMAGE_TOOL_TIMEOUT",
+        default=120.0,
+        parse=float,
+        help="seconds before an image-tool call is killed (default 120)",
     ),
     Setting(
         "runtime_profile",
@@ -112,6 +141,13 @@ SETTINGS = [
         help="parent directory of the per-runtime reports (results.json, junit.xml); 'none' disables",
     ),
     Setting(
+        "sign_key",
+        "--sign-key",
+        "OCI_SIGN_KEY",
+        help="PEM private key (Ed25519 or ECDSA P-256): sign each results.json as an in-toto "
+        "attestation (attestation.dsse.json beside it)",
+    ),
+    Setting(
         "expectations",
         "--expectations",
         "OCI_EXPECTATIONS",
@@ -137,13 +173,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_load_initial_conftests(
     early_config: pytest.Config, parser: pytest.Parser, args: list[str]
 ) -> None:
-    """`pytest --runtime=X` with no paths runs the bundled runtime suite."""
+    """`pytest --runtime=X` (or `--image-tool=Y`) with no paths runs the bundled suite."""
     namespace = early_config.known_args_namespace
-    wants_runtime = getattr(namespace, "runtime", None) or os.environ.get("OCI_RUNTIME")
-    if wants_runtime and not namespace.file_or_dir and not getattr(namespace, "pyargs", False):
-        suite = SUITES_DIR / "runtime"
-        if suite.is_dir():
-            args.append(str(suite))
+    if namespace.file_or_dir or getattr(namespace, "pyargs", False):
+        return
+    for dest, env, suite in (
+        ("runtime", "OCI_RUNTIME", "runtime"),
+        ("image_tool", "OCI_IMAGE_TOOL", "image"),
+    ):
+        if (getattr(namespace, dest, None) or os.environ.get(env)) and (SUITES_DIR / suite).is_dir():
+            args.append(str(SUITES_DIR / suite))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -182,7 +221,7 @@ def _plan_reports(config: pytest.Config, session: RuntimeSession) -> None:
     collector = ResultsCollector()
     config.stash[RESULTS_KEY] = collector
     config.pluginmanager.register(collector, "oci-conformance-results")
-    run = "+".join(session.runtimes)
+    run = "+".join(session.subjects)
     if not config.option.xmlpath:
         config.option.xmlpath = str(directory / run / "junit.xml")
 
@@ -192,11 +231,22 @@ def _write_reports(config: pytest.Config, state: RuntimeSession) -> list[Path]:
     directory = _report_dir(config, state)
     if collector is None or directory is None:
         return []
-    options = {name: r.value for name, r in state.settings.items() if r.source != "default"}
+    options = {
+        name: r.value for name, r in state.settings.items() if r.source != "default" and name != "sign_key"
+    }
     written = []
-    for label, rt in state.runtimes.items():
-        document = build_results(label, rt, state.catalog, collector, options)
-        written.append(write_results(directory / label, document))
+    key = state.value("sign_key")
+    for label, subject in state.subjects.items():
+        spec = "runtime-spec" if label in state.runtimes else "image-spec"
+        document = build_results(label, subject, spec, state.catalog, collector, options)
+        path = write_results(directory / label, document)
+        written.append(path)
+        for writer in (state.report_writers or ()):
+            written.append(writer(path.parent))
+        if key:
+            from conformance.report.attestation import sign
+
+            written.append(sign(path, Path(key), path.parent / "attestation.dsse.json"))
     return written
 
 
@@ -211,12 +261,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     lines = [
         f"oci-conformance {__version__}: runtime-spec {RUNTIME_SPEC_VERSION}, "
+        f"image-spec {IMAGE_SPEC_VERSION}, "
         f"catalog {len(session.catalog)} requirements ({session.catalog.digest[:19]})",
         f"host: {hostinfo.kernel()}, {hostinfo.distro()}, cgroup {hostinfo.cgroup_mode()}",
     ]
     for label, rt in session.runtimes.items():
         lines.append(f"runtime {label}: {rt.path} version {rt.version} (profile {rt.name})")
         lines += [f"  note: {note}" for note in rt.notes()]
+    for label, tool in session.image_tools.items():
+        roles = ", ".join(sorted(tool.roles))
+        lines.append(f"image tool {label}: {tool.path} version {tool.version} (roles: {roles})")
     shown = [
         f"{name}={r.value!r} ({r.source})" for name, r in session.settings.items() if r.source != "default"
     ]
@@ -226,12 +280,26 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "runtime" in metafunc.fixturenames:
-        session = metafunc.config.stash[SESSION_KEY]
-        labels = list(session.runtimes) or [None]
-        metafunc.parametrize(
-            "runtime", labels, indirect=True, scope="session", ids=[label or "no-runtime" for label in labels]
-        )
+    session = metafunc.config.stash[SESSION_KEY]
+    for fixture, subjects in (("runtime", session.runtimes), ("image_tool", session.image_tools)):
+        if fixture in metafunc.fixturenames:
+            labels = list(subjects) or [None]
+            ids = [label or f"no-{fixture.replace('_', '-')}" for label in labels]
+            metafunc.parametrize(fixture, labels, indirect=True, scope="session", ids=ids)
+    for kind in IMAGE_CASE_KINDS:
+        if f"{kind}_case" in metafunc.fixturenames:
+            path = Path(str(metafunc.module.__file__)).parent / "matrices" / f"{kind}.yaml"
+            try:
+                image_cases = load_cases(path, kind, load_catalog())
+            except ConformanceError as exc:
+                raise pytest.Collector.CollectError(f"oci-conformance: {exc}") from None
+            metafunc.parametrize(
+                f"{kind}_case",
+                [
+                    pytest.param(c, id=c.id, marks=[pytest.mark.requirement(*c.requirements)])
+                    for c in image_cases
+                ],
+            )
     if "matrix_case" in metafunc.fixturenames:
         directory = Path(str(metafunc.module.__file__)).parent / "matrices"
         try:
@@ -256,7 +324,7 @@ def _test_key(item: pytest.Item) -> str:
     callspec = getattr(item, "callspec", None)
     if callspec is None:
         return item.name
-    label = callspec.params.get("runtime")
+    label = callspec.params.get("runtime") or callspec.params.get("image_tool")
     parts = [p for p in callspec.id.split("-")] if label else [callspec.id]
     if label and label in parts:
         parts.remove(label)
@@ -271,10 +339,11 @@ def _expectations(config: pytest.Config, session: RuntimeSession, label: str) ->
         if setting and setting.lower() == "none":
             cache[label] = []
         else:
-            directory = Path(setting) if setting else SUITES_DIR / "runtime" / "expectations"
+            suite = "runtime" if label in session.runtimes else "image"
+            directory = Path(setting) if setting else SUITES_DIR / suite / "expectations"
             if not directory.is_dir():
                 raise pytest.UsageError(f"oci-conformance: --expectations: {directory} is not a directory")
-            name = session.runtimes[label].name
+            name = session.subjects[label].name
             try:
                 cache[label] = load_expectations(directory / f"{name}.yaml", session.catalog)
             except ConformanceError as exc:
@@ -290,19 +359,16 @@ def pytest_collection_modifyitems(
     level = state.value("level")
     wanted = state.value("requirement") or []
     selected, deselected = [], []
-    if (
-        not state.runtimes
-        and not config.option.collectonly
-        and any("runtime" in item.fixturenames for item in items)
+    for fixture, subjects, hint in (
+        ("runtime", state.runtimes, "a runtime: pass --runtime=PATH_OR_NAME (or set OCI_RUNTIME)"),
+        ("image_tool", state.image_tools, "an image tool: pass --image-tool=NAME (or set OCI_IMAGE_TOOL)"),
     ):
-        raise pytest.UsageError(
-            "oci-conformance: the runtime suite needs a runtime: pass --runtime=PATH_OR_NAME "
-            "(or set OCI_RUNTIME)"
-        )
+        if not subjects and not config.option.collectonly and any(fixture in i.fixturenames for i in items):
+            raise pytest.UsageError(f"oci-conformance: the {fixture.replace('_', ' ')} suite needs {hint}")
     for item in items:
         ids = _requirement_ids(item)
         if not ids:
-            if "runtime" in item.fixturenames:
+            if {"runtime", "image_tool"} & set(item.fixturenames):
                 path, line, _ = item.location
                 raise pytest.UsageError(
                     f"{path}:{line + 1}: {item.name} names no requirement (add @pytest.mark.requirement)"
@@ -323,11 +389,13 @@ def pytest_collection_modifyitems(
             continue
         item.user_properties.append(("requirement", " ".join(ids)))
         item.user_properties.append(("level", strongest))
-        label = getattr(item, "callspec", None) and item.callspec.params.get("runtime")
-        if label and label in state.runtimes:
-            rt = state.runtimes[label]
-            item.user_properties.append(("runtime", f"{rt.name} {rt.version}"))
-            item.user_properties.append(("runtime_label", label))
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        label = params.get("runtime") or params.get("image_tool")
+        if label and label in state.subjects:
+            rt = state.subjects[label]
+            kind = "runtime" if label in state.runtimes else "image_tool"
+            item.user_properties.append((kind, f"{rt.name} {rt.version}"))
+            item.user_properties.append(("subject_label", label))
             key = _test_key(item)
             for deviation in _expectations(config, state, label):
                 if deviation.applies(key, ids, rt.version):
@@ -347,6 +415,8 @@ def pytest_collection_modifyitems(
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
     if report.failed or (report.when == "call" and hasattr(report, "wasxfail")):
         for bundle, container in item.stash.get(USED_BUNDLES, []):
             report.sections.append((f"config.json {bundle.path.name}", json.dumps(bundle.config, indent=2)))

@@ -11,11 +11,20 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.adapters.image import ImageTool, open_tool
 from conformance.adapters.runtime import Runtime, open_runtime
 from conformance.bundle import BundleFactory, check_busybox
 from conformance.container import Janitor
 from conformance.requirements import Catalog, load_catalog
 from conformance.settings import Resolved
+
+
+def _unique(name: str, taken: dict) -> str:
+    """`name`, or `name2`, `name3`... when the same kind is under test twice."""
+    label, suffix = name, 2
+    while label in taken:
+        label, suffix = f"{name}{suffix}", suffix + 1
+    return label
 
 
 def kill_processes_mentioning(text: str) -> list[str]:
@@ -60,6 +69,7 @@ class RuntimeSession:
     settings: dict[str, Resolved]
     catalog: Catalog
     runtimes: dict[str, Runtime] = field(default_factory=dict)
+    image_tools: dict[str, ImageTool] = field(default_factory=dict)
     workdir: Path | None = None
     factory: BundleFactory | None = None
     janitor: Janitor = field(default_factory=Janitor)
@@ -69,26 +79,38 @@ class RuntimeSession:
     #: Processes a runtime left running after its containers were deleted (killed at close).
     strays: list[str] = field(default_factory=list)
     closed: bool = False
+    #: Writers run on each subject's report directory after results.json is written.
+    report_writers: list = field(default_factory=list)
 
     def value(self, name: str):
         return self.settings[name].value
 
     @property
     def active(self) -> bool:
-        return bool(self.runtimes)
+        return bool(self.runtimes or self.image_tools)
+
+    @property
+    def subjects(self) -> dict[str, Runtime | ImageTool]:
+        """Everything under test, by label (runtimes and image tools)."""
+        return {**self.runtimes, **self.image_tools}
 
     @classmethod
     def open(cls, settings: dict[str, Resolved]) -> RuntimeSession:
-        """Resolve the runtimes and busybox; raises ConformanceError with one clear message."""
+        """Resolve runtimes, image tools and busybox; raises ConformanceError with one clear message."""
         session = cls(settings=settings, catalog=load_catalog())
         specs = settings["runtime"].value or []
-        if not specs:
+        tools = settings["image_tool"].value or []
+        if not specs and not tools:
             return session
-        busybox = check_busybox(settings["busybox"].value)
+        busybox = check_busybox(settings["busybox"].value) if specs else None
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         session.workdir = Path(tempfile.mkdtemp(prefix=f"oci-conformance-{worker}-"))
         try:
-            session.factory = BundleFactory(session.workdir, busybox, worker=worker)
+            for spec in tools:
+                tool = open_tool(spec, workdir=session.workdir, timeout=settings["image_tool_timeout"].value)
+                session.image_tools[_unique(tool.name, session.image_tools)] = tool
+            if busybox is not None:
+                session.factory = BundleFactory(session.workdir, busybox, worker=worker)
             for spec in specs:
                 runtime = open_runtime(
                     spec,
@@ -96,10 +118,7 @@ class RuntimeSession:
                     global_args=tuple(settings["runtime_arg"].value or ()),
                     timeout=settings["runtime_timeout"].value,
                 )
-                label = runtime.name
-                suffix = 2
-                while label in session.runtimes:
-                    label, suffix = f"{runtime.name}{suffix}", suffix + 1
+                label = _unique(runtime.name, session.runtimes)
                 runtime.state_root = session.workdir / "state" / label
                 runtime.state_root.mkdir(parents=True)
                 session.runtimes[label] = runtime

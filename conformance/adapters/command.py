@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from conformance.adapters.runtime.result import RuntimeResult
+from conformance.adapters.result import RuntimeResult
 
 
 def execute(argv: Sequence[str], timeout: float, *, output_dir: Path | None = None) -> RuntimeResult:

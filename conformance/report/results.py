@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from conformance import RUNTIME_SPEC_VERSION, __version__, hostinfo
+from conformance import SPEC_VERSIONS, __version__, hostinfo
+from conformance.adapters.image import ImageTool
 from conformance.adapters.runtime import Runtime
 from conformance.requirements import Catalog
 
@@ -72,7 +73,7 @@ class ResultsCollector:
                 outcome="passed",
                 requirements=props["requirement"].split(),
                 level=props.get("level", ""),
-                runtime=props.get("runtime_label", ""),
+                runtime=props.get("subject_label", ""),
                 known_deviation=props.get("known_deviation", ""),
             )
             self.outcomes[report.nodeid] = outcome
@@ -113,18 +114,22 @@ def binary_digest(path: str) -> str:
 
 
 def build_results(
-    label: str, runtime: Runtime, catalog: Catalog, collector: ResultsCollector, options: dict[str, Any]
+    label: str,
+    runtime: Runtime | ImageTool,
+    spec: str,
+    catalog: Catalog,
+    collector: ResultsCollector,
+    options: dict[str, Any],
 ) -> dict[str, Any]:
-    """The results document of one runtime."""
+    """The results document of one runtime or image tool, over the requirements of `spec`."""
     tests = [o for o in collector.outcomes.values() if o.runtime == label]
     by_requirement: dict[str, list[TestOutcome]] = {}
     for outcome in tests:
         for rid in outcome.requirements:
             by_requirement.setdefault(rid, []).append(outcome)
-    documents = {r.document for r in catalog if r.spec == "runtime-spec"}
     requirements = {}
     for requirement in catalog:
-        if requirement.spec != "runtime-spec" or requirement.document not in documents:
+        if requirement.spec != spec:
             continue
         covering = by_requirement.get(requirement.id, [])
         entry: dict[str, Any] = {
@@ -152,10 +157,11 @@ def build_results(
         verdicts[entry["verdict"]] = verdicts.get(entry["verdict"], 0) + 1
     return {
         "suite": {"name": "oci-conformance", "version": __version__},
-        "spec": {"name": "runtime-spec", "version": RUNTIME_SPEC_VERSION},
+        "spec": {"name": spec, "version": SPEC_VERSIONS[spec]},
         "catalog_digest": catalog.digest,
         "subject": {
             "label": label,
+            "kind": "runtime" if isinstance(runtime, Runtime) else "image-tool",
             "profile": runtime.name,
             "path": runtime.path,
             "version": runtime.version,

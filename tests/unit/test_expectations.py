@@ -142,7 +142,7 @@ def test_broken_deviation(tmp_path: Path, catalog: Catalog, entry: str, fragment
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("deviations: []\n", "missing key(s) runtime"),
+        ("deviations: []\n", "name exactly one of 'runtime' or 'tool'"),
         ("runtime: runc\n", "missing key(s) deviations"),
         ("runtime: runc\ndeviations: {}\nnotes: x\n", "unknown key(s) notes"),
         ("runtime: runc\ndeviations: {a: 1}\n", "'deviations' must be a list"),

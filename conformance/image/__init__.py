@@ -1,0 +1,1 @@
+"""The image half: layouts, digests, layers, the validator and the vector generator."""

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from conformance import __version__, cli_attest
+from conformance import __version__, cli_attest, cli_report, cli_validate
 from conformance.errors import ConformanceError
 from conformance.requirements import LEVELS, load_catalog
 
@@ -131,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit 1 if a requirement is neither covered nor explained"
     )
     coverage.set_defaults(handler=cmd_coverage)
+    cli_validate.add_parser(commands)
+    cli_report.add_parsers(commands)
     cli_attest.add_parsers(commands)
     return parser
 

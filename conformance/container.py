@@ -59,15 +59,26 @@ class Janitor:
         """Kill and force-delete; True when the runtime no longer knows the id."""
         runtime.kill(container_id, "SIGKILL")
         runtime.delete(container_id, force=True)
-        gone = runtime.state(container_id).refused
+        gone = self._gone(runtime, container_id)
         if not gone:
             # Some runtimes need the process reaped before delete succeeds.
             time.sleep(0.2)
             runtime.delete(container_id, force=True)
-            gone = runtime.state(container_id).refused
+            gone = self._gone(runtime, container_id)
         if gone:
             self.live.pop((id(runtime), container_id), None)
         return gone
+
+    @staticmethod
+    def _gone(runtime: Runtime, container_id: str) -> bool:
+        """`state` refuses the id; if `state` itself hangs, `list` must not show it."""
+        state = runtime.state(container_id)
+        if state.refused:
+            return True
+        if state.timed_out:
+            listed = runtime.list_ids()
+            return listed is not None and container_id not in listed
+        return False
 
     def sweep(self, runtimes: list[Runtime]) -> list[str]:
         """Remove tracked leftovers and any id with the suite's prefix; returns what stayed."""

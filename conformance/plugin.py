@@ -27,6 +27,8 @@ from conformance.fixtures import (
 from conformance.image.cases import KIND_KEYS as IMAGE_CASE_KINDS
 from conformance.image.cases import load_cases
 from conformance.matrix import MatrixCase, load_matrices
+from conformance.report.allure_extras import alluredir, apply_allure_labels, write_allure_extras
+from conformance.report.html import write_html
 from conformance.report.results import ResultsCollector, build_results, write_results
 from conformance.requirements import LEVELS, load_catalog
 from conformance.session import RuntimeSession
@@ -241,8 +243,7 @@ def _write_reports(config: pytest.Config, state: RuntimeSession) -> list[Path]:
         document = build_results(label, subject, spec, state.catalog, collector, options)
         path = write_results(directory / label, document)
         written.append(path)
-        for writer in (state.report_writers or ()):
-            written.append(writer(path.parent))
+        written.append(write_html(path.parent))
         if key:
             from conformance.report.attestation import sign
 
@@ -410,6 +411,7 @@ def pytest_collection_modifyitems(
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+    apply_allure_labels(items, catalog)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -419,14 +421,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         item.stash[CALL_FAILED] = report.failed
     if report.failed or (report.when == "call" and hasattr(report, "wasxfail")):
         for bundle, container in item.stash.get(USED_BUNDLES, []):
-            report.sections.append((f"config.json {bundle.path.name}", json.dumps(bundle.config, indent=2)))
+            _add_section(report, f"config.json {bundle.path.name}", json.dumps(bundle.config, indent=2))
             if container is not None and container.calls:
-                report.sections.append((f"runtime calls {container.id}", container.transcript()))
+                _add_section(report, f"runtime calls {container.id}", container.transcript())
         state = item.config.stash[SESSION_KEY]
         if report.failed and state.value("keep_bundles"):
             for bundle, _ in item.stash.get(USED_BUNDLES, []):
                 state.kept.append((item.nodeid, bundle.path))
     return report
+
+
+def _add_section(report: pytest.TestReport, name: str, content: str) -> None:
+    """Attach to the failure text itself where possible, so JUnit XML (and the HTML page) keep it."""
+    longrepr = report.longrepr
+    if hasattr(longrepr, "addsection"):
+        longrepr.addsection(name, content)
+    else:
+        report.sections.append((name, content))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -437,7 +448,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"oci-conformance: kept bundle of failed {nodeid}: {path}")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Clean up, then write the reports (after the JUnit writer, whose file the HTML page reads)."""
     state = session.config.stash.get(SESSION_KEY, None)
     if state is None or not state.active:
         return
@@ -448,12 +461,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             f"oci-conformance: killed {len(state.strays)} process(es) the runtime left behind: "
             + "; ".join(state.strays)
         )
-    for path in _write_reports(session.config, state):
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    written = _write_reports(session.config, state)
+    for path in written:
         if reporter:
-            reporter.write_line(f"oci-conformance: results written to {path}")
+            reporter.write_line(f"oci-conformance: wrote {path}")
+    target = alluredir(session.config)
+    results = [p for p in written if p.name == "results.json"]
+    if target is not None and results:
+        write_allure_extras(target, [json.loads(p.read_text()) for p in results])
     if state.leftovers:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         message = "oci-conformance: containers could not be removed: " + ", ".join(state.leftovers)
         if reporter:
             reporter.write_line(message, red=True)

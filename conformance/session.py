@@ -79,8 +79,6 @@ class RuntimeSession:
     #: Processes a runtime left running after its containers were deleted (killed at close).
     strays: list[str] = field(default_factory=list)
     closed: bool = False
-    #: Writers run on each subject's report directory after results.json is written.
-    report_writers: list = field(default_factory=list)
 
     def value(self, name: str):
         return self.settings[name].value

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 #: digest ::= algorithm ":" encoded (descriptor.md)
-DIGEST_GRAMMAR = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+DIGEST_GRAMMAR = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+\Z")
 #: Registered algorithms and the exact form of their encoded part.
 REGISTERED = {
-    "sha256": re.compile(r"^[a-f0-9]{64}$"),
-    "sha512": re.compile(r"^[a-f0-9]{128}$"),
+    "sha256": re.compile(r"^[a-f0-9]{64}\Z"),
+    "sha512": re.compile(r"^[a-f0-9]{128}\Z"),
 }
 CHUNK = 1 << 20
 

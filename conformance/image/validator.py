@@ -97,9 +97,7 @@ def validate_document(media_type: str, data: bytes, where: str = "<document>") -
     return out.report()
 
 
-def _check_bytes(
-    media_type: str, data: bytes, where: str, out: Collector, root_code: str | None = None
-) -> Any:
+def _check_bytes(media_type: str, data: bytes, where: str, out: Collector) -> Any:
     """Parse and check a document; returns the parsed document or None."""
     if media_type == mt.EMPTY:
         if data != mt.EMPTY_BLOB:
@@ -110,9 +108,9 @@ def _check_bytes(
     try:
         doc = parse_json(data)
     except ValueError as exc:
-        out.add(NOT_JSON[media_type] if root_code is None else root_code, where, "", f"not JSON: {exc}")
+        out.add(NOT_JSON[media_type], where, "", f"not JSON: {exc}")
         return None
-    check_document(media_type, doc, where, out, root_code)
+    check_document(media_type, doc, where, out)
     return doc
 
 

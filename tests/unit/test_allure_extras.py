@@ -30,14 +30,8 @@ needs_allure = pytest.mark.skipif(
 MUST = "runtime.state.id"
 MAY = "config.hooks.timeout"
 
-CONFTEST = """
-from conformance.report.allure_extras import apply_allure_labels
-from conformance.requirements import load_catalog
-
-
-def pytest_collection_modifyitems(items):
-    apply_allure_labels(items, load_catalog())
-"""
+#: The plugin itself adds the labels (pytest_collection_modifyitems); the inner run needs no conftest.
+CONFTEST = ""
 
 TESTS = f"""
 import pytest

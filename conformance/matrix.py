@@ -185,7 +185,8 @@ def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
     require_mapping(path, defaults, "'defaults'", line_of(data))
     if not isinstance(data["cases"], list) or not data["cases"]:
         raise DataFileError(path, "'cases' must be a non-empty list", line_of(data))
-    from conformance.bundle.config import merge
+    from conformance.bundle.config import build_config, merge
+    from conformance.schemas import validate
 
     cases: list[MatrixCase] = []
     seen: set[str] = set()
@@ -232,6 +233,10 @@ def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
         if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
             raise DataFileError(path, f"case {case_id}: 'requires' must be a list of names", line)
         level = min((catalog.get(r).level for r in requirements), key=LEVELS.index)
+        violations = validate("runtime/config", build_config(merge(defaults, config)))
+        if violations:
+            shown = "; ".join(f"{v.path}: {v.message}" for v in violations[:3])
+            raise DataFileError(path, f"case {case_id}: the config is not a valid config.json: {shown}", line)
         cases.append(
             MatrixCase(
                 id=f"{path.stem}.{case_id}",

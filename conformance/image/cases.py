@@ -7,9 +7,12 @@ Every case names its requirements; the rest of a case is data for its kind:
 - fault:      fault (a generator fault), layers, roles (consumer and/or copier), outcome
               (`rejected`: the tool must exit non-zero; `contained`: it may succeed, but must
               not write or delete outside its target).
-- conversion: config (the image config's `config` object), entries (extra rootfs entries, e.g.
-              /etc/passwd), expect (field expectations on the runtime config.json) or
-              `error: true` (the conversion must fail).
+- conversion: config (the image config's `config` object), image (other top-level fields of the
+              image config: architecture, os, variant, os.version, os.features, author, created,
+              history, rootfs), manifest and index (the generator's `manifest` and `index`
+              mappings: annotations), entries (extra rootfs entries, e.g. /etc/passwd), expect
+              (field expectations on the runtime config.json) or `error: true` (the conversion
+              must fail).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from conformance.requirements import LEVELS, Catalog
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "consumer": ({"layers"}, set()),
     "fault": ({"fault", "roles", "outcome"}, {"layers"}),
-    "conversion": (set(), {"config", "entries", "expect", "error"}),
+    "conversion": (set(), {"config", "image", "manifest", "index", "entries", "expect", "error"}),
 }
 OUTCOMES = {"rejected", "contained"}
 FAULT_ROLES = {"consumer", "copier"}
@@ -101,3 +104,7 @@ def _check_kind(path: Path, kind: str, case_id: str, entry: dict, line: int | No
             )
     if kind == "conversion" and ("expect" in entry) == bool(entry.get("error")):
         raise DataFileError(path, f"case {case_id}: give either 'expect' or 'error: true'", line)
+    if kind == "conversion":
+        for key in ("config", "image", "manifest", "index"):
+            if entry.get(key) is not None and not isinstance(entry[key], dict):
+                raise DataFileError(path, f"case {case_id}: '{key}' must be a mapping", line)

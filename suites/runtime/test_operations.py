@@ -327,3 +327,60 @@ def _hostname_in_uts_of(pid: int) -> str:
         ["nsenter", "-t", str(pid), "-u", "hostname"], capture_output=True, text=True, timeout=10
     )
     return done.stdout.strip() if done.returncode == 0 else f"<nsenter failed: {done.stderr.strip()}>"
+
+
+def _hand_written(name: str, make_container):
+    """A container whose bundle is a hand-written fixture plus the suite's rootfs."""
+    from conformance.fixture_bundles import bundle_dir
+
+    container = make_container(hint=name)
+    source = bundle_dir(name) / "config.json"
+    container.bundle.config_path.write_bytes(source.read_bytes())
+    return container
+
+
+@requirement("runtime.lifecycle.create-error", "runtime.errors.no-side-effects")
+def test_create_with_config_that_is_not_json_fails_cleanly(make_container, state_entries) -> None:
+    container = _hand_written("config-not-json", make_container)
+    result = container.create()
+    check(
+        "runtime.lifecycle.create-error",
+        result.refused,
+        "create of a bundle whose config.json is not JSON",
+        "non-zero exit",
+        result.describe(),
+    )
+    check(
+        "runtime.errors.no-side-effects",
+        container.state().result.refused,
+        "no container exists after the failed create",
+        "state is an error",
+        "state succeeded",
+    )
+    check_equal(
+        "runtime.errors.no-side-effects",
+        "files left in the runtime's state directory for the id",
+        [],
+        state_entries(container.id),
+    )
+
+
+@requirement("config.extensibility.unknown-properties")
+def test_unknown_config_properties_are_ignored(make_container) -> None:
+    rid = "config.extensibility.unknown-properties"
+    container = _hand_written("unknown-properties", make_container)
+    check(
+        rid,
+        container.create().ok,
+        "create of a config with unknown properties succeeds",
+        "exit 0",
+        container.transcript(),
+    )
+    check(rid, container.start().ok, "start succeeds", "exit 0", container.transcript())
+    check(
+        rid,
+        container.wait_output("unknown-properties-ok", 10),
+        "the program runs",
+        "its output",
+        repr(container.bundle.stdout[-300:]),
+    )

@@ -677,3 +677,34 @@ def test_unobservable_only_applies_to_missing_fields() -> None:
 
 def test_label_joins_field() -> None:
     assert Expectation(["a", "b", "0"], "equals", 1).label == "a.b.0"
+
+
+def test_case_config_must_be_a_valid_config_json(tmp_path: Path, catalog: Catalog) -> None:
+    """A typo in a patch (a string uid) is caught at load time, naming file, line and JSON path."""
+    path = write(
+        tmp_path,
+        """\
+        cases:
+          - id: bad-uid
+            requirements: [t.must]
+            config: {process: {user: {uid: "1000", gid: 0}}}
+            expect: [{field: uid, equals: 1000}]
+        """,
+    )
+    error = load_error(path, catalog)
+    assert error.line == 2
+    assert "$.process.user.uid" in str(error)
+
+
+def test_valid_case_config_loads(tmp_path: Path, catalog: Catalog) -> None:
+    path = write(
+        tmp_path,
+        """\
+        cases:
+          - id: good-uid
+            requirements: [t.must]
+            config: {process: {user: {uid: 1000, gid: 0}}}
+            expect: [{field: uid, equals: 1000}]
+        """,
+    )
+    assert load_matrix(path, catalog)[0].config["process"]["user"]["uid"] == 1000

@@ -17,10 +17,11 @@ def test_every_package_is_declared() -> None:
     found = {
         ".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "conformance").rglob("__init__.py")
     }
-    found |= {
-        "conformance." + ".".join(init.parent.relative_to(ROOT).parts)
-        for init in (ROOT / "suites").rglob("__init__.py")
-    }
+    for mapped, package in (("suites", "conformance.suites"), ("fixtures", "conformance.fixture_bundles")):
+        found |= {
+            ".".join([package, *init.parent.relative_to(ROOT / mapped).parts])
+            for init in (ROOT / mapped).rglob("__init__.py")
+        }
     assert found - _declared_packages() == set(), "packages missing from [tool.setuptools] packages"
     assert _declared_packages() - found == set(), "declared packages that do not exist"
 

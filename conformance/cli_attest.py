@@ -155,20 +155,3 @@ def cmd_submission(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
         return _error("submission", exc)
     print(f"submission written to {output}")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Stand-alone entry (`python -m conformance.cli_attest verify ...`) until cli.py wires it in."""
-    parser = argparse.ArgumentParser(
-        prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    add_parsers(parser.add_subparsers(dest="command", required=True))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
-        return int(exc.code or 0)
-    return int(args.handler(args, []))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -110,21 +110,3 @@ def cmd_compare(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
             return 2
         print(f"written: {out}")
     return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """A parser with only these commands, for tests and `python -m conformance.cli_report`."""
-    parser = argparse.ArgumentParser(
-        prog="oci-conformance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    add_parsers(parser.add_subparsers(dest="command", required=True))
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.handler(args, []))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -108,18 +108,3 @@ def _size(count: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{count} B"  # pragma: no cover
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Stand-alone entry (`python -m conformance.cli_validate validate PATH`) until cli.py wires it in."""
-    parser = argparse.ArgumentParser(prog="oci-conformance")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
-        return int(exc.code or 0)
-    return int(args.handler(args, []))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,12 +10,29 @@ import pytest
 
 from conformance.asserts import check, check_equal, skip_unsupported
 from conformance.bundle import build_config
-from conformance.container import read_state
 
 requirement = pytest.mark.requirement
 
 #: Waits for a signal; prints a marker only if it ever runs.
 IDLE = {"process": {"args": ["/bin/sh", "-c", "echo program-ran; exec sleep 600"]}}
+
+
+def check_refused_without_trace(container, result, rids, what: str, state_entries) -> None:
+    """A create that must fail: an error in time, then no container and no state files for the id."""
+    check(rids, result.refused, what, "non-zero exit", result.describe())
+    check(
+        "runtime.errors.no-side-effects",
+        container.state().result.refused,
+        "no container exists after the failed create",
+        "state is an error",
+        "state succeeded",
+    )
+    check_equal(
+        "runtime.errors.no-side-effects",
+        "files left in the runtime's state directory for the id",
+        [],
+        state_entries(container.id),
+    )
 
 
 @requirement("runtime.query-state.error-no-id")
@@ -94,45 +111,30 @@ def test_create_with_duplicate_id_fails_and_keeps_first(make_container) -> None:
 
 
 @requirement("runtime.lifecycle.create-error", "runtime.errors.no-side-effects", "bundle.config.required")
-def test_create_with_missing_bundle_fails_cleanly(runtime, make_container) -> None:
+def test_create_with_missing_bundle_fails_cleanly(runtime, make_container, state_entries) -> None:
     container = make_container(IDLE)
     missing = container.bundle.path.parent / (container.bundle.path.name + "-absent")
     result = runtime.create(container.id, missing, output_dir=container.bundle.output_dir)
     container.calls.append(result)
-    check(
+    check_refused_without_trace(
+        container,
+        result,
         "runtime.lifecycle.create-error",
-        result.refused,
         "create with a bundle path that does not exist",
-        "non-zero exit",
-        result.describe(),
-    )
-    check(
-        "runtime.errors.no-side-effects",
-        read_state(runtime, container.id).result.refused,
-        "no container exists after the failed create",
-        "state is an error",
-        "state succeeded",
+        state_entries,
     )
 
 
 @requirement("bundle.config.required", "runtime.errors.no-side-effects")
-def test_create_without_config_json_fails_cleanly(runtime, make_container) -> None:
+def test_create_without_config_json_fails_cleanly(make_container, state_entries) -> None:
     container = make_container(IDLE)
     container.bundle.config_path.unlink()
-    result = container.create()
-    check(
+    check_refused_without_trace(
+        container,
+        container.create(),
         "bundle.config.required",
-        result.refused,
         "create of a bundle without config.json is an error",
-        "non-zero exit",
-        result.describe(),
-    )
-    check(
-        "runtime.errors.no-side-effects",
-        container.state().result.refused,
-        "no container exists after the failed create",
-        "state is an error",
-        "state succeeded",
+        state_entries,
     )
 
 
@@ -152,26 +154,12 @@ def test_create_with_unapplicable_config_fails_cleanly(runtime, make_container, 
         }
     }
     container = make_container(patch)
-    result = container.create()
-    check(
+    check_refused_without_trace(
+        container,
+        container.create(),
         rids,
-        result.refused,
         "create with an unjoinable namespace path is an error",
-        "non-zero exit",
-        result.describe(),
-    )
-    check(
-        "runtime.errors.no-side-effects",
-        container.state().result.refused,
-        "no container exists after the failed create",
-        "state is an error",
-        "state succeeded",
-    )
-    check_equal(
-        "runtime.errors.no-side-effects",
-        "files left in the runtime's state directory for the id",
-        [],
-        state_entries(container.id),
+        state_entries,
     )
 
 
@@ -342,26 +330,12 @@ def _hand_written(name: str, make_container):
 @requirement("runtime.lifecycle.create-error", "runtime.errors.no-side-effects")
 def test_create_with_config_that_is_not_json_fails_cleanly(make_container, state_entries) -> None:
     container = _hand_written("config-not-json", make_container)
-    result = container.create()
-    check(
+    check_refused_without_trace(
+        container,
+        container.create(),
         "runtime.lifecycle.create-error",
-        result.refused,
         "create of a bundle whose config.json is not JSON",
-        "non-zero exit",
-        result.describe(),
-    )
-    check(
-        "runtime.errors.no-side-effects",
-        container.state().result.refused,
-        "no container exists after the failed create",
-        "state is an error",
-        "state succeeded",
-    )
-    check_equal(
-        "runtime.errors.no-side-effects",
-        "files left in the runtime's state directory for the id",
-        [],
-        state_entries(container.id),
+        state_entries,
     )
 
 

@@ -20,7 +20,7 @@ from securesystemslib.dsse import Envelope
 from test_certification import FAILING_TEST, LABEL, MUST_DEVIATING, make_results, with_failure, write_results
 
 from conformance import __version__
-from conformance.cli_attest import main
+from conformance.cli import main
 from conformance.report import attestation
 from conformance.report.attestation import (
     ENVELOPE_NAME,

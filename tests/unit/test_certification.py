@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from conformance.adapters.runtime import Runtime
-from conformance.cli_attest import main
+from conformance.cli import main
 from conformance.errors import DataFileError
 from conformance.report.certification import (
     OUTCOMES,

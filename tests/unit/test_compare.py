@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance.cli_report import main
+from conformance.cli import main
 from conformance.report.compare import compare, to_html, to_terminal
 
 SPEC = "https://github.com/opencontainers/runtime-spec/blob/v1.3.0"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conformance.cli_report import main
+from conformance.cli import main
 from conformance.report.html import (
     junit_for,
     junit_key,

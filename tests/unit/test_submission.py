@@ -10,7 +10,7 @@ import yaml
 from test_attestation import failures, write_keypair
 from test_certification import make_results, write_results
 
-from conformance.cli_attest import main
+from conformance.cli import main
 from conformance.report.attestation import ENVELOPE_NAME, sign, verify
 from conformance.report.submission import (
     PRODUCT_FILE,

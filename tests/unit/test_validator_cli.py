@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from imagefixtures import archive_of, simple_layout
 
-from conformance.cli_validate import add_parser, main
+from conformance.cli import main
+from conformance.cli_validate import add_parser
 from conformance.image import mediatypes as mt
 
 LINE = re.compile(r"^(ERROR|WARNING) (\S+) \((MUST|SHOULD|MAY)\) (\S+)( \S+)?: .+$")

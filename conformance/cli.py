@@ -101,6 +101,8 @@ def cmd_coverage(args: argparse.Namespace, extra: list[str]) -> int:
     for r in catalog:
         if args.document and r.document not in args.document:
             continue
+        if (args.spec and r.spec != args.spec) or not r.at_or_above(args.level):
+            continue
         tests = covered.get(r.id, [])
         if tests:
             status = f"{len(tests)} check(s): {', '.join(t.split('::')[-1] for t in tests)}"
@@ -127,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.set_defaults(handler=cmd_catalog)
     coverage = commands.add_parser("coverage", help="which tests cover which requirement")
     coverage.add_argument("--document", action="append", help="only this spec document (e.g. runtime.md)")
+    coverage.add_argument("--spec", choices=["runtime-spec", "image-spec"], help="only this specification")
+    coverage.add_argument(
+        "--level", choices=LEVELS, default="MAY", help="only requirements at or above this level"
+    )
     coverage.add_argument(
         "--strict", action="store_true", help="exit 1 if a requirement is neither covered nor explained"
     )

@@ -3,8 +3,13 @@
 Schema violations are turned into findings whose code depends on where in the document they
 are (a descriptor's digest, a platform, rootfs.type, ...), so each one names the requirement it
 breaks. The extra rules cover digest encodings of registered algorithms, URIs, padded base64 and
-its content, annotation keys, Env syntax, the empty descriptor, artifactType, missing mediaType
-fields and history versus diff_ids.
+its content, annotation keys and the formats of the pre-defined ones, Env syntax, the empty
+descriptor, artifactType, missing mediaType fields, platform values (GOOS, GOARCH, the Platform
+Variants table), created dates, the portability SHOULDs of manifests and history versus diff_ids.
+
+A missing REQUIRED field the schema reports under its value rule (schemaVersion is 2, platform
+has architecture and os, manifests is an array) is also reported under its presence rule, as
+the catalog has an entry for each.
 """
 
 from __future__ import annotations
@@ -20,6 +25,13 @@ from typing import Any
 from conformance.image import mediatypes as mt
 from conformance.image.digest import DIGEST_GRAMMAR, REGISTERED, DigestError, digest_bytes, parse_digest
 from conformance.image.findings import Collector
+from conformance.image.validate_values import (
+    REF_NAME,
+    annotation_value_problems,
+    base_pairing_problems,
+    is_date_time,
+    platform_problems,
+)
 from conformance.schemas import SchemaViolation, validate
 
 SCHEMAS = {
@@ -38,14 +50,46 @@ NOT_JSON = {
     mt.CONFIG: "config.not-json",
     mt.EMPTY: "descriptor.empty-content",
 }
-#: Keys the image-spec defines in its reserved org.opencontainers.image namespace (annotations.md).
+#: Keys the image-spec defines in its reserved org.opencontainers.image namespace: annotations.md's
+#: pre-defined keys, and the implied annotations conversion.md sets in runtime configurations
+#: (which Config.Labels may set to take precedence).
 PREDEFINED_ANNOTATIONS = frozenset(
     "org.opencontainers.image." + key
     for key in (
         *("created", "authors", "url", "documentation", "source", "version", "revision", "vendor"),
         *("licenses", "ref.name", "title", "description", "base.digest", "base.name"),
+        *("os", "architecture", "variant", "os.version", "os.features", "author"),
+        *("exposedPorts", "stopSignal"),
     )
 )
+#: org.opencontainers keys other OCI specifications define (distribution-spec's referrers API, and
+#: the artifact keys of the archived OCI artifacts specification).
+OTHER_OCI_ANNOTATIONS = frozenset(
+    {
+        "org.opencontainers.referrers.filtersApplied",
+        "org.opencontainers.artifact.created",
+        "org.opencontainers.artifact.description",
+    }
+)
+#: Codes of an annotations property that is not a map, by place; a null one is annotations.null.
+_ANNOTATION_MAP_CODES = {"annotations.invalid", "manifest.annotations-invalid", "index.annotations-invalid"}
+#: Finding codes of a config and of an index's platform object, by kind of platform problem.
+_PLATFORM_CODES = {
+    "config": {
+        "architecture": "config.architecture-unknown",
+        "os": "config.os-unknown",
+        "variant": "config.variant-unknown",
+        "go-analog": "config.variant-go-analog",
+        "os-features": "config.os-features-unknown",
+    },
+    "index": {
+        "architecture": "index.platform-architecture-unknown",
+        "os": "index.platform-os-unknown",
+        "variant": "index.platform-variant-unknown",
+        "go-analog": "index.platform-variant-go-analog",
+        "os-features": "index.platform-os-features-unknown",
+    },
+}
 _REVERSE_DOMAIN = re.compile(r"[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[^.]+")
 #: RFC 3986 URI (absolute: the scheme is required), restricted to the characters it allows.
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
@@ -102,6 +146,9 @@ def check_document(
     """Every check of a parsed document of `media_type` (one of SCHEMAS)."""
     for violation in validate(SCHEMAS[media_type], doc):
         code = schema_code(media_type, violation, root_code)
+        nullable = code in _ANNOTATION_MAP_CODES or code == "annotations.value-not-string"
+        if nullable and _value_at(doc, violation.path) is None:  # null: no annotations, or no value
+            code = "annotations.null" if code in _ANNOTATION_MAP_CODES else "annotations.value-missing"
         out.add(
             code, where, violation.path, _PATTERN.sub(" does not have the required syntax", violation.message)
         )
@@ -160,7 +207,16 @@ def check_descriptor(d: dict[str, Any], where: str, path: str, out: Collector) -
     if isinstance(d.get("data"), str):
         _check_data(d, where, path, out)
     if isinstance(d.get("annotations"), dict):
-        check_annotations(d["annotations"], where, f"{path}.annotations", out)
+        # ref.name counts on index entries (and a lone descriptor may be one); duplicate keys of a
+        # descriptor are reported under the descriptor's own annotation rule
+        check_annotations(
+            d["annotations"],
+            where,
+            f"{path}.annotations",
+            out,
+            duplicate_code="annotations.invalid",
+            ref_name_here=path == "$" or path.startswith("$.manifests["),
+        )
     if d.get("mediaType") == mt.EMPTY:
         _check_empty_descriptor(d, where, path, out)
 
@@ -173,6 +229,16 @@ def _check_digest_encoding(digest: str, where: str, path: str, out: Collector) -
         parse_digest(digest)
     except DigestError as exc:
         out.add(f"descriptor.digest-{algorithm}-encoding", where, path, str(exc))
+        encoded = digest.split(":", 1)[1]
+        if (
+            algorithm == "sha512"
+            and encoded != encoded.lower()
+            and REGISTERED["sha512"].match(encoded.lower())
+        ):
+            # descriptor.md's "[A-F] MUST NOT be used" is a catalog entry of its own; for sha256
+            # the same sentence is tested on tools (fault case uppercase-digest) and reported once
+            message = "uppercase hex letters A-F are not used in a sha512 digest"
+            out.add("descriptor.digest-sha512-uppercase", where, path, message)
         return
     if algorithm not in REGISTERED:
         out.add(
@@ -247,12 +313,34 @@ def _check_empty_descriptor(d: dict[str, Any], where: str, path: str, out: Colle
 # ------------------------------------------------------------------ annotations
 
 
-def check_annotations(annotations: dict[str, Any], where: str, path: str, out: Collector) -> None:
-    """Key rules; value types are the schema's job."""
+def check_annotations(
+    annotations: dict[str, Any],
+    where: str,
+    path: str,
+    out: Collector,
+    *,
+    duplicate_code: str = "annotations.duplicate-key",
+    ref_name_here: bool = False,
+) -> None:
+    """Key rules and the formats of pre-defined keys; value types are the schema's job.
+
+    `ref_name_here` says whether an org.opencontainers.image.ref.name annotation counts where
+    this map is (on the descriptors of an index).
+    """
     for key in getattr(annotations, "duplicates", ()):
-        out.add("annotations.invalid", where, path, f"key {key!r} appears more than once")
-    for key in annotations:
+        out.add(duplicate_code, where, path, f"key {key!r} appears more than once")
+    for key, value in annotations.items():
         key_path = _child_path(path, key)
+        if isinstance(value, str):
+            for code, message in annotation_value_problems(key, value):
+                out.add(code, where, key_path, message)
+        if key == REF_NAME and not ref_name_here:
+            out.add(
+                "annotations.ref-name-scope",
+                where,
+                key_path,
+                f"{REF_NAME} only counts on the descriptors listed in an image layout's index.json",
+            )
         if key.startswith("org.opencontainers.image.") and key not in PREDEFINED_ANNOTATIONS:
             out.add(
                 "annotations.key-reserved",
@@ -261,6 +349,18 @@ def check_annotations(annotations: dict[str, Any], where: str, path: str, out: C
                 f"{key!r} is in the reserved org.opencontainers.image namespace but image-spec v1.1.1 "
                 "does not define it",
             )
+        elif (
+            key.startswith("org.opencontainers.")
+            and not key.startswith("org.opencontainers.image.")
+            and key not in OTHER_OCI_ANNOTATIONS
+        ):
+            out.add(
+                "annotations.key-oci-prefix",
+                where,
+                key_path,
+                f"{key!r} uses the org.opencontainers prefix, reserved for keys OCI specifications "
+                "define, but no OCI specification known to this validator defines it",
+            )
         elif not _REVERSE_DOMAIN.fullmatch(key):
             out.add(
                 "annotations.key-not-reverse-domain",
@@ -268,6 +368,8 @@ def check_annotations(annotations: dict[str, Any], where: str, path: str, out: C
                 key_path,
                 f"{key!r} is not in reverse domain notation",
             )
+    for code, message in base_pairing_problems(annotations):
+        out.add(code, where, path, message)
 
 
 def _child_path(path: str, key: str) -> str:
@@ -281,8 +383,14 @@ def _child_path(path: str, key: str) -> str:
 
 
 def _check_manifest(doc: dict[str, Any], where: str, out: Collector) -> None:
+    if "schemaVersion" not in doc:
+        out.add("manifest.schema-version-missing", where, "$", "a manifest has a schemaVersion field")
     if "mediaType" not in doc:
         out.add("manifest.media-type-missing", where, "$", f"mediaType should be used and be {mt.MANIFEST}")
+    if "artifactType" in doc and not valid_media_type(doc["artifactType"]):
+        message = f"artifactType {doc['artifactType']!r} is not an RFC 6838 media type"
+        out.add("manifest.artifact-type-syntax", where, "$.artifactType", message)
+    _check_manifest_portability(doc, where, out)
     config = doc.get("config")
     if isinstance(config, dict) and config.get("mediaType") == mt.EMPTY and doc.get("artifactType") is None:
         out.add(
@@ -295,14 +403,72 @@ def _check_manifest(doc: dict[str, Any], where: str, out: Collector) -> None:
         check_annotations(doc["annotations"], where, "$.annotations", out)
 
 
+def _check_manifest_portability(doc: dict[str, Any], where: str, out: Collector) -> None:
+    """The SHOULDs for portable images and artifacts (heuristics: a finding is a warning)."""
+    config, layers = doc.get("config"), doc.get("layers")
+    config_type = config.get("mediaType") if isinstance(config, dict) else None
+    if layers == []:
+        out.add("manifest.layers-empty", where, "$.layers", "for portability, layers has at least one entry")
+    looks_like_image = (
+        isinstance(layers, list)
+        and bool(layers)
+        and all(isinstance(item, dict) and item.get("mediaType") in mt.LAYER_COMPRESSION for item in layers)
+    )
+    if (
+        valid_media_type(config_type)
+        and config_type not in (mt.CONFIG, mt.EMPTY)
+        and doc.get("artifactType") is None
+        and looks_like_image
+    ):
+        message = (
+            f"a container image (its layers are OCI layers) with config type {config_type!r}: "
+            f"portable images use {mt.CONFIG}"
+        )
+        out.add("manifest.config-not-portable", where, "$.config.mediaType", message)
+    if doc.get("artifactType") is not None and config_type == mt.CONFIG:
+        message = (
+            "an artifact (artifactType is set) whose config is an image config: an artifact's config "
+            "has a media type of its own or the empty one"
+        )
+        out.add("manifest.artifact-config-image", where, "$.config.mediaType", message)
+    if config_type == mt.EMPTY and isinstance(layers, list) and len(layers) == 1:
+        size = layers[0].get("size") if isinstance(layers[0], dict) else None
+        if size == 0 and not isinstance(size, bool):
+            message = "an artifact's one placeholder layer has a non-zero size (the empty descriptor {})"
+            out.add("manifest.artifact-layer-size", where, "$.layers[0].size", message)
+
+
 def _check_index(doc: dict[str, Any], where: str, out: Collector) -> None:
+    if "schemaVersion" not in doc:
+        out.add("index.schema-version-missing", where, "$", "an image index has a schemaVersion field")
+    if "manifests" not in doc:
+        out.add("index.manifests-omitted", where, "$", "the manifests field is never omitted")
     if "mediaType" not in doc:
         out.add("index.media-type-missing", where, "$", f"mediaType should be used and be {mt.INDEX}")
     if isinstance(doc.get("annotations"), dict):
         check_annotations(doc["annotations"], where, "$.annotations", out)
+    for path, entry in _objects_in(doc, "manifests"):
+        if isinstance(entry.get("platform"), dict):
+            _check_platform(entry["platform"], where, f"{path}.platform", out)
+
+
+def _check_platform(platform: dict[str, Any], where: str, path: str, out: Collector) -> None:
+    for field, code in (("architecture", "index.platform-architecture"), ("os", "index.platform-os")):
+        if not isinstance(platform.get(field), str):
+            out.add(code, where, f"{path}.{field}", f"a platform names the {field} in a string")
+    for kind, field, message in platform_problems(platform):
+        out.add(_PLATFORM_CODES["index"][kind], where, _child_path(path, field), message)
 
 
 def _check_config(doc: dict[str, Any], where: str, out: Collector) -> None:
+    for kind, field, message in platform_problems(doc):
+        out.add(_PLATFORM_CODES["config"][kind], where, _child_path("$", field), message)
+    created = doc.get("created")
+    if isinstance(created, str) and not is_date_time(created):
+        out.add("config.created-format", where, "$.created", f"{created!r} is not an RFC 3339 date-time")
+    rootfs = doc.get("rootfs")
+    if isinstance(rootfs, dict) and "type" not in rootfs:
+        out.add("config.rootfs-type-missing", where, "$.rootfs", "rootfs has a type field")
     execution = doc.get("config")
     if isinstance(execution, dict):
         env = execution.get("Env")
@@ -322,6 +488,11 @@ def _check_config(doc: dict[str, Any], where: str, out: Collector) -> None:
 
 def _check_history(doc: dict[str, Any], where: str, out: Collector) -> None:
     history, rootfs = doc.get("history"), doc.get("rootfs")
+    for path, entry in _objects_in(doc, "history"):
+        created = entry.get("created")
+        if isinstance(created, str) and not is_date_time(created):
+            message = f"{created!r} is not an RFC 3339 date-time"
+            out.add("config.history-created-format", where, f"{path}.created", message)
     if not isinstance(history, list) or not history or not isinstance(rootfs, dict):
         return
     diff_ids = rootfs.get("diff_ids")
@@ -348,6 +519,19 @@ def _tokens(path: str) -> list[str | int]:
         else:
             tokens.append(name or re.sub(r"\\(.)", r"\1", quoted))
     return tokens
+
+
+def _value_at(doc: Any, path: str) -> Any:
+    """The value at a JSON path of `doc` (as schema violations give it); None when it is absent."""
+    current = doc
+    for token in _tokens(path):
+        if isinstance(current, dict) and isinstance(token, str):
+            current = current.get(token)
+        elif isinstance(current, list) and isinstance(token, int) and token < len(current):
+            current = current[token]
+        else:
+            return None
+    return current
 
 
 def schema_code(media_type: str, violation: SchemaViolation, root_code: str | None = None) -> str:
@@ -410,6 +594,8 @@ def _manifest_code(tokens: list[str | int], missing: bool) -> str:
     if head == "layers":
         if len(tokens) <= 2:
             return "manifest.layers-missing"
+        if tokens[2] == "mediaType" and not missing:
+            return "manifest.layer-media-type"
         return _descriptor_code(tokens[2:], missing, "manifest.layers-missing")
     return _common_root_code(tokens, missing, "manifest")
 
@@ -422,9 +608,10 @@ def _common_root_code(tokens: list[str | int], missing: bool, kind: str) -> str:
     if head == "annotations":
         if len(tokens) > 1:
             return "annotations.value-not-string"
-        return "manifest.annotations-invalid" if kind == "manifest" else "annotations.invalid"
+        return f"{kind}.annotations-invalid"
     if head == "artifactType":
-        return "descriptor.artifact-type-syntax"
+        # a manifest's is also reported as manifest.artifact-type-syntax (_check_manifest)
+        return "descriptor.artifact-type-syntax" if kind == "manifest" else "index.artifact-type-syntax"
     if head == "mediaType":
         return f"{kind}.media-type-mismatch"
     return f"{kind}.schema-version"
@@ -451,5 +638,5 @@ def _config_code(tokens: list[str | int], missing: bool) -> str:
         if tokens[1] == "Env":
             return "config.env-syntax"
         if tokens[1] == "Labels":
-            return "annotations.value-not-string" if len(tokens) > 2 else "annotations.invalid"
+            return "annotations.value-not-string" if len(tokens) > 2 else "annotations.not-a-map"
     return "config.property-invalid"

@@ -346,12 +346,14 @@ class _EndAwareTarInfo(tarfile.TarInfo):
 
 @dataclass
 class EntryChecker:
-    """Per-entry rules: duplicates, whiteout names, entries escaping the root."""
+    """Per-entry rules: duplicates, whiteout names and order, sparse files, entries escaping the root."""
 
     where: str
     out: Collector
     seen: set[str] = field(default_factory=set)
     entries: int = 0
+    with_directories: set[str] = field(default_factory=set)
+    """Directories in which a directory entry has been seen (whiteouts there come too late)."""
 
     def check(self, member: tarfile.TarInfo) -> None:
         self.entries += 1
@@ -368,8 +370,29 @@ class EntryChecker:
             self.out.add(
                 "layer.unsafe-entry", self.where, name, "entry name is absolute or has a '..' component"
             )
+        if member.issparse():
+            self.out.add(
+                "layer.sparse-entry",
+                self.where,
+                name,
+                "a sparse file entry: tar implementations handle them inconsistently",
+            )
         self._check_link(member, key)
         self._check_whiteout(member, posixpath.basename(key))
+        self._check_order(member, key)
+
+    def _check_order(self, member: tarfile.TarInfo, key: str) -> None:
+        parent = posixpath.dirname(key)
+        if posixpath.basename(key).startswith(WHITEOUT) and parent in self.with_directories:
+            self.out.add(
+                "layer.whiteout-order",
+                self.where,
+                member.name,
+                f"whiteout after a directory entry in {parent or '/'!r}: whiteouts go before their sibling "
+                "directories",
+            )
+        elif member.isdir() and key != ".":
+            self.with_directories.add(parent)
 
     def _check_link(self, member: tarfile.TarInfo, key: str) -> None:
         target = member.linkname

@@ -5,6 +5,9 @@ documents are read into memory (they are small); layers are streamed once, with 
 decompression, DiffID and tar inspection done in the same pass (validate_layers). Each blob is
 hashed once however many descriptors point to it; each descriptor's size is still compared.
 Unknown media types are not errors: their blobs are only verified against their digest.
+What only the walk can tell is checked here too: whether an index entry's target is a
+platform-specific image (so it should have a platform), which index is index.json (ref.name and
+other media types belong there, not in nested indexes), and which digest algorithms are used.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from conformance.image.findings import Collector, Finding, Report
 from conformance.image.validate_documents import NOT_JSON, check_document, clean_text, parse_json
 from conformance.image.validate_layers import scan_layer
 from conformance.image.validate_stores import ArchiveStore, DirectoryStore, OutsideLayout, Store
+from conformance.image.validate_values import REF_NAME
 
 __all__ = [
     "LARGE_DOCUMENT",
@@ -267,7 +271,42 @@ class _Walker:
         if isinstance(manifests, list):
             for index, descriptor in enumerate(manifests):
                 if isinstance(descriptor, dict):
-                    self._follow(descriptor, where, f"$.manifests[{index}]")
+                    path = f"$.manifests[{index}]"
+                    if where != "index.json":
+                        self._check_nested_entry(descriptor, where, path)
+                    target = self._follow(descriptor, where, path)
+                    self._check_platform_present(descriptor, target, where, path)
+
+    def _check_nested_entry(self, descriptor: dict[str, Any], where: str, path: str) -> None:
+        """An entry of an index blob (not index.json): portable types, no ref.name."""
+        media_type = descriptor.get("mediaType")
+        if isinstance(media_type, str) and media_type not in (mt.MANIFEST, mt.INDEX):
+            message = f"{media_type!r}: portable indexes list image manifests and image indexes"
+            self.out.add("index.manifest-media-type-not-portable", where, f"{path}.mediaType", message)
+        annotations = descriptor.get("annotations")
+        if isinstance(annotations, dict) and REF_NAME in annotations:
+            message = f"{REF_NAME} only counts on the descriptors of index.json, not of a nested index"
+            self.out.add("layout.ref-name-nested", where, f"{path}.annotations", message)
+
+    def _check_platform_present(self, descriptor: dict[str, Any], target: Any, where: str, path: str) -> None:
+        """An entry whose target is an image (its config names os and architecture) has a platform."""
+        if descriptor.get("mediaType") != mt.MANIFEST or "platform" in descriptor:
+            return
+        config = target.get("config") if isinstance(target, dict) else None
+        if not isinstance(config, dict) or config.get("mediaType") != mt.CONFIG:
+            return
+        self.out.add(
+            "descriptor.platform-missing",
+            where,
+            path,
+            "a descriptor of an image manifest should include platform (descriptor.md)",
+        )
+        self.out.add(
+            "index.platform-missing",
+            where,
+            path,
+            "the target is a platform-specific image, so its entry should give platform (image-index.md)",
+        )
 
     def _follow_manifest(self, doc: dict[str, Any], where: str) -> None:
         config, layers = doc.get("config"), doc.get("layers")
@@ -299,6 +338,9 @@ class _Walker:
         digest = _valid_digest(descriptor.get("digest"))
         if digest is None:
             return None
+        if digest.registered and digest.algorithm != "sha256":
+            message = f"{digest.algorithm} is used where implementations are expected to use sha256"
+            self.out.add("descriptor.digest-not-sha256", where, f"{path}.digest", message)
         size, media_type = descriptor.get("size"), descriptor.get("mediaType")
         if isinstance(size, int) and not isinstance(size, bool):
             self.size_claims.append((str(digest), size, where, path))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conformance.asserts import check, check_equal
-from conformance.image.generator import write_layout
+from conformance.image.generator import replace_blob, rewrite_json, write_layout
 from conformance.image.validator import validate_layout
 
 from .helpers import REF, require_role
@@ -35,11 +35,16 @@ def _manifest_digests(layout) -> list[str]:
 
 
 def _errors(layout) -> list[str]:
-    return [f"{f.requirement} {f.where} {f.path}: {f.message}" for f in validate_layout(layout).findings
-            if f.severity == "error"]  # fmt: skip
+    return [
+        f"{f.requirement} {f.where} {f.path}: {f.message}"
+        for f in validate_layout(layout).findings
+        if f.severity == "error"
+    ]
 
 
-@requirement("descriptor.digest.verify", "image-layout.blobs.content-matches")
+@requirement(
+    "descriptor.digest.verify", "image-layout.blobs.content-matches", "descriptor.data.no-identifier-change"
+)
 def test_copy_between_layouts_keeps_digests(image_tool, image_workdir) -> None:
     rids = ["descriptor.digest.verify", "image-layout.blobs.content-matches"]
     require_role(image_tool, "copier", rids)
@@ -65,3 +70,57 @@ def test_copy_through_oci_archive_round_trips(image_tool, image_workdir) -> None
         rids, "manifest digests after the round trip", _manifest_digests(source), _manifest_digests(back)
     )
     check_equal(rids, "validator errors in the round-tripped layout", [], _errors(back))
+
+
+UNKNOWN_TYPES = [
+    "manifest.artifact-type.unknown",
+    "manifest.config.unknown-media-type",
+    "manifest.config.unknown-no-error",
+    "manifest.layers.unknown-media-type",
+]
+
+
+@requirement(*UNKNOWN_TYPES)
+def test_copy_of_unknown_media_types_keeps_them_opaque(image_tool, image_workdir) -> None:
+    """An artifact and a manifest with a config and a layer of types no spec defines are copied as bytes."""
+    require_role(image_tool, "copier", UNKNOWN_TYPES)
+    source, target = image_workdir / "source", image_workdir / "target"
+    description = {
+        "images": [
+            {
+                "ref": "thing",
+                "artifact": {
+                    "artifactType": "application/vnd.example.thing.v1",
+                    "blobs": [
+                        {"content": "opaque payload\n", "mediaType": "application/vnd.example.blob.v1"}
+                    ],
+                },
+            },
+            {
+                "ref": "custom",
+                "layers": [
+                    {
+                        "entries": [{"path": "f", "type": "file", "content": "f\n"}],
+                        "mediaType": "application/vnd.example.layer.v1",
+                    }
+                ],
+            },
+        ]
+    }
+    info = write_layout(description, source)
+    custom = next(m for m in info.manifests if m.kind == "image")
+    config_bytes = b"not json at all: an opaque config\n"
+    replace_blob(info, custom.config, config_bytes)
+    rewrite_json(info, custom, lambda m: m["config"].update(mediaType="application/vnd.example.config.v1"))
+    for ref in ("thing", "custom"):
+        result = image_tool.copy(f"oci:{source}:{ref}", f"oci:{target}:{ref}")
+        check(
+            UNKNOWN_TYPES,
+            result.ok,
+            f"copy of {ref!r}, whose media types are unknown",
+            "exit 0",
+            result.describe(),
+        )
+    check_equal(
+        UNKNOWN_TYPES, "manifest digests after the copy", _manifest_digests(source), _manifest_digests(target)
+    )

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from conformance.adapters.image import BuildSpec
-from conformance.asserts import check, check_equal
+from conformance.asserts import check, check_equal, skip_unsupported
 from conformance.fixtures import conformance_session
-from conformance.image.layers import LayerError, apply_layers
+from conformance.image import mediatypes
+from conformance.image.layers import LayerError, apply_layers, member_names
 from conformance.image.tree import snapshot
 from conformance.image.validator import validate_layout
 
@@ -20,13 +21,17 @@ from .helpers import REF, require_role
 
 requirement = pytest.mark.requirement
 
+#: A fixed modification time for every entry, so two builds of SPEC have identical content.
+STAMP = 1_600_000_000
+
 SPEC = BuildSpec(
     entries=(
-        {"path": "etc", "type": "dir", "mode": 0o755},
-        {"path": "etc/hello", "type": "file", "content": "hello\n", "mode": 0o640},
-        {"path": "srv", "type": "dir", "mode": 0o750},
-        {"path": "srv/run.sh", "type": "file", "content": "#!/bin/sh\n", "mode": 0o755},
-        {"path": "hello-link", "type": "symlink", "target": "etc/hello"},
+        {"path": "etc", "type": "dir", "mode": 0o755, "mtime": STAMP},
+        {"path": "etc/hello", "type": "file", "content": "hello\n", "mode": 0o640, "mtime": STAMP},
+        {"path": "srv", "type": "dir", "mode": 0o750, "mtime": STAMP},
+        {"path": "srv/run.sh", "type": "file", "content": "#!/bin/sh\n", "mode": 0o755, "mtime": STAMP},
+        {"path": "srv/keep.txt", "type": "file", "content": "kept\n", "mode": 0o644, "mtime": STAMP},
+        {"path": "hello-link", "type": "symlink", "target": "etc/hello", "mtime": STAMP},
     ),
     config={
         "Env": ["APP_MODE=test", "PATH=/usr/bin:/bin"],
@@ -40,14 +45,16 @@ SPEC = BuildSpec(
         "StopSignal": "SIGINT",
     },
     annotations={"org.example.build": "producer-test"},
+    deletions=("srv/run.sh",),
 )
 
 
 class Built:
     """One build per tool, shared by the tests below."""
 
-    def __init__(self, layout: Path, steps) -> None:
+    def __init__(self, layout: Path, steps, deletes: bool) -> None:
         self.layout = layout
+        self.deletes = deletes
         self.steps = steps
         self.ok = all(step.ok for step in steps)
         self.manifest: dict = {}
@@ -73,14 +80,24 @@ def _blob(layout: Path, digest: str) -> Path:
     return layout / "blobs" / algorithm / encoded
 
 
-@pytest.fixture(scope="module")
-def built(request: pytest.FixtureRequest, image_tool) -> Built:
+def _build(request: pytest.FixtureRequest, image_tool) -> Built:
     require_role(image_tool, "producer", ["image-layout.index.valid"])
     session = conformance_session(request.config)
     parent = Path(tempfile.mkdtemp(prefix="producer-", dir=session.workdir))
     request.addfinalizer(lambda: shutil.rmtree(parent, ignore_errors=True))
     layout = parent / "layout"
-    return Built(layout, image_tool.build(SPEC, layout, REF))
+    return Built(layout, image_tool.build(SPEC, layout, REF), image_tool.supports_deletions)
+
+
+@pytest.fixture(scope="module")
+def built(request: pytest.FixtureRequest, image_tool) -> Built:
+    return _build(request, image_tool)
+
+
+@pytest.fixture(scope="module")
+def built_again(request: pytest.FixtureRequest, image_tool) -> Built:
+    """A second, independent build of the same SPEC (same files, modes and times)."""
+    return _build(request, image_tool)
 
 
 @requirement("image-layout.index.valid", "image-layout.oci-layout.exists", "descriptor.digest.verify")
@@ -104,7 +121,12 @@ def test_produced_layers_keep_entries(built: Built, tmp_path: Path) -> None:
     except LayerError as exc:
         check(rids, False, "the produced layers are tar archives that can be applied", "applied", str(exc))
     tree = snapshot(rootfs, ownership=False)
+    deleted = set(SPEC.deletions) if built.deletes else set()
+    for path in sorted(deleted):
+        check(rids, path not in tree, f"{path}, deleted in a later layer, is gone", "absent", "present")
     for entry in SPEC.entries:
+        if entry["path"] in deleted:
+            continue
         node = tree.get(entry["path"])
         check(rids, node is not None, f"{entry['path']} is in the image", "present", "missing")
         if "mode" in entry:
@@ -156,3 +178,64 @@ def test_produced_manifest_keeps_annotations(built: Built) -> None:
     annotations = built.manifest.get("annotations") or {}
     for key, value in SPEC.annotations.items():
         check_equal("manifest.annotations", f"manifest annotation {key}", value, annotations.get(key))
+
+
+PORTABLE_LAYER_TYPES = {
+    mediatypes.LAYER_TAR,
+    mediatypes.LAYER_GZIP,
+    mediatypes.LAYER_ZSTD,
+    mediatypes.EMPTY,
+}
+
+
+@requirement("manifest.layers.portable-media-type", "layer.nondistributable.deprecated")
+def test_produced_layers_use_portable_media_types(built: Built) -> None:
+    rids = ["manifest.layers.portable-media-type", "layer.nondistributable.deprecated"]
+    check(rids, built.ok, "the tool builds the image", "every step exits 0", built.transcript())
+    types = [layer.get("mediaType") for layer in built.manifest.get("layers", [])]
+    check(
+        rids,
+        all(t in PORTABLE_LAYER_TYPES for t in types),
+        "layer media types of the produced manifest",
+        f"each one of {sorted(PORTABLE_LAYER_TYPES)}",
+        types,
+    )
+
+
+@requirement("layer.whiteout.explicit-preferred")
+def test_deletion_is_an_explicit_whiteout(built: Built, image_tool) -> None:
+    rid = "layer.whiteout.explicit-preferred"
+    if not image_tool.supports_deletions:
+        skip_unsupported(rid, f"{image_tool.name} cannot be asked to delete a path in this suite")
+    check(rid, built.ok, "the tool builds the image", "every step exits 0", built.transcript())
+    names = member_names(built.layers[-1], "last layer")
+    wanted = [f"srv/.wh.{Path(p).name}" for p in SPEC.deletions]
+    check(
+        rid,
+        all(any(n.lstrip("./") == w for n in names) for w in wanted),
+        "the deleting layer removes each path with its own whiteout",
+        wanted,
+        names,
+    )
+    check(
+        rid,
+        not any(n.endswith(".wh..wh..opq") for n in names),
+        "no opaque whiteout for a single deletion",
+        "no .wh..wh..opq",
+        names,
+    )
+
+
+@requirement("image-config.layer-diffid.reproducible")
+def test_same_content_gives_the_same_diff_ids(built: Built, built_again: Built) -> None:
+    rid = "image-config.layer-diffid.reproducible"
+    check(
+        rid,
+        built.ok and built_again.ok,
+        "the tool builds the image twice",
+        "every step exits 0",
+        built.transcript() + "\n" + built_again.transcript(),
+    )
+    first = (built.config.get("rootfs") or {}).get("diff_ids")
+    second = (built_again.config.get("rootfs") or {}).get("diff_ids")
+    check_equal(rid, "diff_ids of two builds of identical files", first, second)

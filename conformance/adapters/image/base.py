@@ -28,6 +28,8 @@ class BuildSpec:
     entries: tuple[Mapping[str, Any], ...] = ()
     config: Mapping[str, Any] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    #: Paths removed again in a later layer (a tool expresses them as whiteouts).
+    deletions: tuple[str, ...] = ()
 
 
 class ImageTool:
@@ -37,6 +39,8 @@ class ImageTool:
     executable: ClassVar[str] = ""
     roles: ClassVar[frozenset[str]] = frozenset()
     version_pattern: ClassVar[str] = r"version[:\s]+v?([0-9][^\s,]*)"
+    #: Whether `build` honours BuildSpec.deletions (a second layer that removes paths).
+    supports_deletions: ClassVar[bool] = False
 
     def __init__(self, path: str, *, timeout: float = 120.0, workdir: Path) -> None:
         self.path = path
@@ -108,6 +112,11 @@ def stage_entries(entries: Sequence[Mapping[str, Any]], root: Path) -> None:
             os.chmod(path, int(entry["mode"]))
         if ("uid" in entry or "gid" in entry) and os.geteuid() == 0:
             os.lchown(path, int(entry.get("uid", 0)), int(entry.get("gid", 0)))
+    # Times last, deepest first: creating a child would change its directory's mtime again.
+    for entry in sorted(entries, key=lambda e: str(e["path"]).count("/"), reverse=True):
+        if "mtime" in entry:
+            stamp = int(entry["mtime"])
+            os.utime(root / str(entry["path"]).lstrip("/"), (stamp, stamp), follow_symlinks=False)
 
 
 def which(name: str) -> str | None:

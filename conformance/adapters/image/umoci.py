@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ class UmociTool(ImageTool):
     name = "umoci"
     executable = "umoci"
     roles = frozenset({"producer", "consumer", "converter"})
+    supports_deletions = True
 
     def build(self, spec: BuildSpec, layout: Path, ref: str) -> list[RuntimeResult]:
         image = f"{layout}:{ref}"
@@ -27,6 +29,15 @@ class UmociTool(ImageTool):
                 return steps
             stage_entries(spec.entries, bundle / "rootfs")
             steps.append(self.run("repack", "--image", image, str(bundle)))
+        if spec.deletions and steps[-1].ok:
+            second = layout.parent / f"{layout.name}.bundle2"
+            steps.append(self.run("unpack", "--image", image, str(second)))
+            if not steps[-1].ok:
+                return steps
+            for path in spec.deletions:
+                target = second / "rootfs" / path.lstrip("/")
+                shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+            steps.append(self.run("repack", "--image", image, str(second)))
         flags = _config_flags(spec.config) + [
             f"--manifest.annotation={k}={v}" for k, v in spec.annotations.items()
         ]

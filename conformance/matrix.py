@@ -177,6 +177,36 @@ def parse_expectation(path: Path, entry: Any, line: int | None) -> Expectation:
     )
 
 
+def parse_case_header(
+    path: Path, entry: dict, seen: set[str], catalog: Catalog
+) -> tuple[str, list[str], str]:
+    """A case's id (unique in its file), its requirement ids (all in the catalog) and their level.
+
+    Shared by every matrix loader, so each reports a bad id or requirement the same way.
+    """
+    line = line_of(entry)
+    case_id = entry["id"]
+    if not isinstance(case_id, str) or not CASE_ID.match(case_id):
+        raise DataFileError(path, f"case id {case_id!r} must match {CASE_ID.pattern}", line)
+    if case_id in seen:
+        raise DataFileError(path, f"duplicate case id {case_id!r}", line)
+    seen.add(case_id)
+    requirements = entry["requirements"]
+    if isinstance(requirements, str):
+        requirements = [requirements]
+    if (
+        not isinstance(requirements, list)
+        or not requirements
+        or not all(isinstance(r, str) for r in requirements)
+    ):
+        raise DataFileError(path, f"case {case_id}: 'requirements' must be a non-empty list of ids", line)
+    unknown = [rid for rid in requirements if rid not in catalog]
+    if unknown:
+        raise DataFileError(path, f"case {case_id}: unknown requirement id(s) {', '.join(unknown)}", line)
+    level = min((catalog.get(r).level for r in requirements), key=LEVELS.index)
+    return case_id, requirements, level
+
+
 def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
     """Load one matrix file; every fault raises DataFileError naming file and line."""
     data = require_mapping(path, load_yaml(path), "matrix file")
@@ -196,26 +226,7 @@ def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
         check_keys(
             path, entry, "case", {"id", "requirements", "expect"}, {"config", "probe", "summary", "requires"}
         )
-        case_id = entry["id"]
-        if not isinstance(case_id, str) or not CASE_ID.match(case_id):
-            raise DataFileError(path, f"case id {case_id!r} must match {CASE_ID.pattern}", line)
-        if case_id in seen:
-            raise DataFileError(path, f"duplicate case id {case_id!r}", line)
-        seen.add(case_id)
-        requirements = entry["requirements"]
-        if isinstance(requirements, str):
-            requirements = [requirements]
-        if (
-            not isinstance(requirements, list)
-            or not requirements
-            or not all(isinstance(r, str) for r in requirements)
-        ):
-            raise DataFileError(path, f"case {case_id}: 'requirements' must be a non-empty list of ids", line)
-        unknown = [rid for rid in requirements if rid not in catalog]
-        if unknown:
-            raise DataFileError(
-                path, f"case {case_id}: unknown requirement id(s) {', '.join(map(str, unknown))}", line
-            )
+        case_id, requirements, level = parse_case_header(path, entry, seen, catalog)
         config = entry.get("config") or {}
         require_mapping(path, config, f"case {case_id}: 'config'", line)
         probe = entry.get("probe") or []
@@ -232,7 +243,6 @@ def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
             requires = [requires]
         if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
             raise DataFileError(path, f"case {case_id}: 'requires' must be a list of names", line)
-        level = min((catalog.get(r).level for r in requirements), key=LEVELS.index)
         violations = validate("runtime/config", build_config(merge(defaults, config)))
         if violations:
             shown = "; ".join(f"{v.path}: {v.message}" for v in violations[:3])

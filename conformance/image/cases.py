@@ -24,8 +24,8 @@ from typing import Any
 from conformance.datafile import check_keys, line_of, load_yaml, require_mapping
 from conformance.errors import DataFileError
 from conformance.image.generator import FAULTS
-from conformance.matrix import CASE_ID, Expectation, parse_expectation
-from conformance.requirements import LEVELS, Catalog
+from conformance.matrix import Expectation, parse_case_header, parse_expectation
+from conformance.requirements import Catalog
 
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "consumer": ({"layers"}, set()),
@@ -60,20 +60,7 @@ def load_cases(path: Path, kind: str, catalog: Catalog) -> list[ImageCase]:
         entry = require_mapping(path, raw, "case", line_of(data))
         line = line_of(entry)
         check_keys(path, entry, f"{kind} case", {"id", "requirements"} | required, {"summary"} | optional)
-        case_id = entry["id"]
-        if not isinstance(case_id, str) or not CASE_ID.match(case_id) or case_id in seen:
-            raise DataFileError(path, f"case id {case_id!r} must be unique and match {CASE_ID.pattern}", line)
-        seen.add(case_id)
-        requirements = entry["requirements"]
-        if (
-            not isinstance(requirements, list)
-            or not requirements
-            or not all(isinstance(r, str) for r in requirements)
-        ):
-            raise DataFileError(path, f"case {case_id}: 'requirements' must be a non-empty list of ids", line)
-        unknown = [r for r in requirements if r not in catalog]
-        if unknown:
-            raise DataFileError(path, f"case {case_id}: unknown requirement id(s) {', '.join(unknown)}", line)
+        case_id, requirements, level = parse_case_header(path, entry, seen, catalog)
         _check_kind(path, kind, case_id, entry, line)
         expects = entry.get("expect") or []
         cases.append(
@@ -81,7 +68,7 @@ def load_cases(path: Path, kind: str, catalog: Catalog) -> list[ImageCase]:
                 id=f"{path.stem}.{case_id}",
                 kind=kind,
                 requirements=tuple(requirements),
-                level=min((catalog.get(r).level for r in requirements), key=LEVELS.index),
+                level=level,
                 data={k: v for k, v in entry.items() if k not in {"id", "requirements", "summary", "expect"}},
                 source=f"{path}:{line}",
                 summary=str(entry.get("summary", "")),

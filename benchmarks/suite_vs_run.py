@@ -22,9 +22,9 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance.adapters.runtime import open_runtime
-from conformance.bundle import BundleFactory, check_busybox
-from conformance.container import Janitor
+from conformance.runtime.bundle import BundleFactory, check_busybox
+from conformance.runtime.container import Janitor
+from conformance.runtime.drivers import open_runtime
 
 
 def time_trivial_runs(runtime_spec: str, repeat: int) -> list[float]:

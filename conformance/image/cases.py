@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.datafile import check_keys, line_of, load_yaml, require_mapping
-from conformance.errors import DataFileError
+from conformance.core.cases import Expectation, parse_case_header, parse_expectation
+from conformance.core.datafile import check_keys, line_of, load_yaml, require_mapping
+from conformance.core.errors import DataFileError
 from conformance.image.generator import FAULTS
-from conformance.matrix import Expectation, parse_case_header, parse_expectation
 from conformance.requirements import Catalog
 
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {

@@ -1,6 +1,6 @@
 """Write OCI image layouts (test vectors) from a small declarative description.
 
-The description is a mapping, as loaded from YAML (conformance.datafile.load_yaml keeps line numbers
+The description is a mapping, as loaded from YAML (conformance.core.datafile.load_yaml keeps line numbers
 for error messages). Unknown keys are errors. It has one of three forms, plus ``index`` and ``faults``::
 
     # 1. one image (index.json -> manifest -> config + layers)
@@ -57,8 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from conformance.datafile import check_keys, line_of, load_yaml
-from conformance.errors import DataFileError
+from conformance.core.datafile import check_keys, line_of, load_yaml
+from conformance.core.errors import DataFileError
 from conformance.image import mediatypes
 from conformance.image.digest import digest_bytes, hash_file
 from conformance.image.layers import GZIP_MAGIC, ZSTD_MAGIC, iter_members, open_uncompressed

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from conformance.errors import ConformanceError
+from conformance.core.errors import ConformanceError
 from conformance.image.tree import Node, Tree, link_groups
 from conformance.image.vectors import OPAQUE_NAME, WHITEOUT_PREFIX, Entry, LayerSpec, parse_layer
 

@@ -42,8 +42,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.datafile import check_keys, line_of
-from conformance.errors import DataFileError
+from conformance.core.datafile import check_keys, line_of
+from conformance.core.errors import DataFileError
 from conformance.image import mediatypes
 
 WHITEOUT_PREFIX = ".wh."

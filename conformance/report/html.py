@@ -189,7 +189,7 @@ class Failure:
 
 
 def parse_message(message: str) -> Failure:
-    """Split a message built by `conformance.asserts.fail`; anything unparsed lands in `rest`."""
+    """Split a message built by `conformance.core.asserts.fail`; anything unparsed lands in `rest`."""
     failure = Failure()
     rest: list[str] = []
     for index, line in enumerate((message or "").splitlines()):

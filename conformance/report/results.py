@@ -1,4 +1,4 @@
-"""Results by requirement: one `results.json` per runtime under the report directory.
+"""Results by requirement: one `results.json` per subject under the report directory.
 
 Test outcomes arrive as pytest reports (under pytest-xdist, the workers' reports reach the
 controller), so the file is written once, by the process that saw every report.
@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from conformance import SPEC_VERSIONS, __version__, hostinfo
-from conformance.adapters.image import ImageTool
-from conformance.adapters.runtime import Runtime
+from conformance import __version__
+from conformance.core import hostinfo
+from conformance.kinds import Subject, SubjectKind
 from conformance.requirements import Catalog
 
 #: Outcome precedence when several tests cover one requirement (worst first).
@@ -115,13 +115,14 @@ def binary_digest(path: str) -> str:
 
 def build_results(
     label: str,
-    runtime: Runtime | ImageTool,
-    spec: str,
+    subject: Subject,
+    kind: SubjectKind,
     catalog: Catalog,
     collector: ResultsCollector,
     options: dict[str, Any],
 ) -> dict[str, Any]:
-    """The results document of one runtime or image tool, over the requirements of `spec`."""
+    """The results document of one subject, over the requirements of its kind's spec."""
+    spec = kind.spec
     tests = [o for o in collector.outcomes.values() if o.runtime == label]
     by_requirement: dict[str, list[TestOutcome]] = {}
     for outcome in tests:
@@ -157,17 +158,17 @@ def build_results(
         verdicts[entry["verdict"]] = verdicts.get(entry["verdict"], 0) + 1
     return {
         "suite": {"name": "oci-conformance", "version": __version__},
-        "spec": {"name": spec, "version": SPEC_VERSIONS[spec]},
+        "spec": {"name": spec, "version": kind.spec_version},
         "catalog_digest": catalog.digest,
         "subject": {
             "label": label,
-            "kind": "runtime" if isinstance(runtime, Runtime) else "image-tool",
-            "profile": runtime.name,
-            "path": runtime.path,
-            "version": runtime.version,
-            "version_output": runtime.version_output.strip(),
-            "digest": binary_digest(runtime.path),
-            "notes": runtime.notes(),
+            "kind": kind.name,
+            "profile": subject.name,
+            "path": subject.path,
+            "version": subject.version,
+            "version_output": subject.version_output.strip(),
+            "digest": binary_digest(subject.path),
+            "notes": subject.notes(),
         },
         "environment": {
             "kernel": hostinfo.kernel(),

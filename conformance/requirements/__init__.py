@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from conformance.datafile import check_keys, line_of, load_yaml, require_mapping
-from conformance.errors import DataFileError
+from conformance.core.datafile import check_keys, line_of, load_yaml, require_mapping
+from conformance.core.errors import DataFileError
 
 #: Normalized levels, strongest first.
 LEVELS = ("MUST", "SHOULD", "MAY")

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.adapters.image import ImageTool
-from conformance.asserts import skip_unsupported
+from conformance.core.asserts import skip_unsupported
+from conformance.image.tools import ImageTool
 
 REF = "latest"
 #: Host paths an unsafe layer aims at; none may be created or linked by a consumer.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.asserts import check, check_equal
+from conformance.core.asserts import check, check_equal
 from conformance.image.cases import ImageCase
 from conformance.image.generator import write_layout
 from conformance.image.layers import expected_tree

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.asserts import check, check_equal
+from conformance.core.asserts import check, check_equal
 from conformance.image.generator import dumps, rewrite_json, store, write_layout
 from conformance.image.layers import expected_tree
 from conformance.image.tree import diff, snapshot

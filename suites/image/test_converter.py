@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conformance.asserts import check
+from conformance.core.asserts import check
 from conformance.image.cases import ImageCase
 from conformance.image.generator import build_layer, write_layout
 

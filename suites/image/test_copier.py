@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conformance.asserts import check, check_equal
+from conformance.core.asserts import check, check_equal
 from conformance.image.generator import replace_blob, rewrite_json, write_layout
 from conformance.image.validator import validate_layout
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conformance.asserts import check, check_equal, skip_unsupported
+from conformance.core.asserts import check, check_equal, skip_unsupported
 from conformance.image.cases import ImageCase
 from conformance.image.generator import write_layout
 

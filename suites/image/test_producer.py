@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conformance.adapters.image import BuildSpec
-from conformance.asserts import check, check_equal, skip_unsupported
-from conformance.fixtures import conformance_session
+from conformance.core.asserts import check, check_equal, skip_unsupported
 from conformance.image import mediatypes
 from conformance.image.layers import LayerError, apply_layers, member_names
+from conformance.image.tools import BuildSpec
 from conformance.image.tree import snapshot
 from conformance.image.validator import validate_layout
+from conformance.plugin.stash import conformance_session
 
 from .helpers import REF, require_role
 

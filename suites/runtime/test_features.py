@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from conformance.asserts import check, check_equal, skip_unsupported
-from conformance.hooks import HOOK_TYPES, logging_hook, read_log
+from conformance.core.asserts import check, check_equal, skip_unsupported
+from conformance.runtime.hooks import HOOK_TYPES, logging_hook, read_log
 from conformance.schemas import validate
 
 requirement = pytest.mark.requirement

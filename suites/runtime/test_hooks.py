@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance.asserts import check, check_equal
-from conformance.hooks import HOOK_TYPES, logging_hook, read_log, read_stdin
+from conformance.core.asserts import check, check_equal
+from conformance.runtime.hooks import HOOK_TYPES, logging_hook, read_log, read_stdin
 
 requirement = pytest.mark.requirement
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.adapters.runtime import Runtime
-from conformance.adapters.runtime.result import RuntimeResult
-from conformance.asserts import check, check_equal
-from conformance.container import Container, StateReading
-from conformance.fixtures import conformance_session
+from conformance.core.asserts import check, check_equal
+from conformance.core.result import CommandResult
+from conformance.runtime.container import Container, StateReading
+from conformance.runtime.drivers import RuntimeDriver
+from conformance.runtime.fixtures import workspace
 from conformance.schemas import validate
 
 requirement = pytest.mark.requirement
@@ -38,7 +38,7 @@ class Trace:
     """What the runtime did and reported at each step of the lifecycle."""
 
     container: Container
-    steps: dict[str, RuntimeResult] = field(default_factory=dict)
+    steps: dict[str, CommandResult] = field(default_factory=dict)
     states: dict[str, StateReading] = field(default_factory=dict)
     output: dict[str, str] = field(default_factory=dict)
     facts: dict[str, object] = field(default_factory=dict)
@@ -47,7 +47,7 @@ class Trace:
         return "runtime calls:\n" + self.container.transcript(30)
 
 
-def _record_lifecycle(container: Container, runtime: Runtime) -> Trace:
+def _record_lifecycle(container: Container, runtime: RuntimeDriver) -> Trace:
     trace = Trace(container)
     bundle = container.bundle
     trace.steps["create"] = container.create()
@@ -110,11 +110,11 @@ def _cgroups_naming(container_id: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def trace(request: pytest.FixtureRequest, runtime: Runtime) -> Trace:
-    session = conformance_session(request.config)
-    container_id = session.factory.new_id("lifecycle")
-    bundle = session.factory.create(container_id, {"process": {"args": PROGRAM}, "annotations": ANNOTATIONS})
-    container = Container(runtime, bundle, container_id, session.janitor)
+def trace(request: pytest.FixtureRequest, runtime: RuntimeDriver) -> Trace:
+    shared = workspace(request)
+    container_id = shared.factory.new_id("lifecycle")
+    bundle = shared.factory.create(container_id, {"process": {"args": PROGRAM}, "annotations": ANNOTATIONS})
+    container = Container(runtime, bundle, container_id, shared.janitor)
     request.addfinalizer(container.cleanup)
     recorded = _record_lifecycle(container, runtime)
     if not recorded.steps["create"].ok:
@@ -128,7 +128,7 @@ def trace(request: pytest.FixtureRequest, runtime: Runtime) -> Trace:
 @pytest.fixture(autouse=True)
 def _show_trace_on_failure(request: pytest.FixtureRequest) -> None:
     if "trace" in request.fixturenames:
-        from conformance.fixtures import USED_BUNDLES
+        from conformance.plugin.stash import USED_BUNDLES
 
         recorded = request.getfixturevalue("trace")
         request.node.stash.setdefault(USED_BUNDLES, []).append(

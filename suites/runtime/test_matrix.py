@@ -1,6 +1,6 @@
 """Matrix cases: one probe container per distinct config, one test per case."""
 
-from conformance.matrix import MatrixCase
+from conformance.runtime.matrix import MatrixCase
 
 
 def test_matrix_case(runtime, probe, matrix_case: MatrixCase) -> None:

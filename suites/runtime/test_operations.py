@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from conformance.asserts import check, check_equal, skip_unsupported
-from conformance.bundle import build_config
+from conformance.core.asserts import check, check_equal, skip_unsupported
+from conformance.runtime.bundle import build_config
 
 requirement = pytest.mark.requirement
 

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance.asserts import check, check_equal
-from conformance.console import ConsoleSocket
+from conformance.core.asserts import check, check_equal
+from conformance.runtime.console import ConsoleSocket
 
 requirement = pytest.mark.requirement
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.bundle.rootfs import is_static_elf
+from conformance.runtime.bundle.rootfs import is_static_elf
 
 REPO = Path(__file__).resolve().parents[2]
 RUNC = Path(os.environ.get("REAL_RUNTIME", "/usr/sbin/runc"))

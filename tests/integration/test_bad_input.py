@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance.bundle.rootfs import is_static_elf
-from conformance.errors import DataFileError
-from conformance.matrix import load_matrix
+from conformance.core.errors import DataFileError
 from conformance.requirements import load_catalog
+from conformance.runtime.bundle.rootfs import is_static_elf
+from conformance.runtime.matrix import load_matrix
 
 if TYPE_CHECKING:
     from conftest import SuiteRun, SuiteRunner

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.errors import DataFileError
+from conformance.core.errors import DataFileError
 from conformance.requirements import (
     ID_PATTERN,
     KEYWORD_LEVELS,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,27 +97,9 @@ def test_schema_is_valid_draft_2020_12(name: str) -> None:
     Draft202012Validator.check_schema(schema)
 
 
-def _undescribed(node: Any, where: str) -> Iterator[str]:
-    if isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _undescribed(item, f"{where}/{index}")
-        return
-    if not isinstance(node, dict):
-        return
-    if (node.get("type") == "object" or "properties" in node) and "description" not in node:
-        yield where
-    for key in ("properties", "$defs"):
-        for child_name, child in node.get(key, {}).items():
-            if "description" not in child:
-                yield f"{where}/{key}/{child_name}"
-    for key, child in node.items():
-        if key not in ("enum", "required"):
-            yield from _undescribed(child, f"{where}/{key}")
-
-
 @pytest.mark.parametrize("name", ["runtime/config", "runtime/features", "runtime/state"])
-def test_every_object_and_property_is_described(name: str) -> None:
-    assert list(_undescribed(load_schema(name), "#")) == []
+def test_every_object_and_property_is_described(name: str, undescribed) -> None:
+    assert undescribed(load_schema(name)) == []
 
 
 def test_load_schema_returns_independent_copies() -> None:

@@ -1,1 +1,0 @@
-"""Adapters: how the suite drives the software under test."""

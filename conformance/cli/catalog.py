@@ -1,0 +1,121 @@
+"""`oci-conformance catalog` and `oci-conformance coverage`: the requirements, and what checks each.
+
+oci-conformance catalog [--level L] [--document D] [--format json]
+oci-conformance coverage [--spec S] [--document D] [--level L] [--strict]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from conformance.core.errors import ConformanceError
+from conformance.kinds import kinds
+from conformance.requirements import LEVELS, load_catalog
+
+
+def add_parsers(subparsers: Any) -> None:
+    catalog = subparsers.add_parser("catalog", help="list the requirement catalog")
+    catalog.add_argument("--level", choices=LEVELS, default="MAY", help="only at or above this level")
+    catalog.add_argument("--document", action="append", help="only this spec document (e.g. runtime.md)")
+    catalog.add_argument("--format", choices=["text", "json"], default="text")
+    catalog.set_defaults(handler=cmd_catalog)
+    coverage = subparsers.add_parser("coverage", help="which tests cover which requirement")
+    coverage.add_argument("--document", action="append", help="only this spec document (e.g. runtime.md)")
+    coverage.add_argument(
+        "--spec", choices=sorted({kind.spec for kind in kinds()}), help="only this specification"
+    )
+    coverage.add_argument(
+        "--level", choices=LEVELS, default="MAY", help="only requirements at or above this level"
+    )
+    coverage.add_argument(
+        "--strict", action="store_true", help="exit 1 if a requirement is neither covered nor explained"
+    )
+    coverage.set_defaults(handler=cmd_coverage)
+
+
+def cmd_catalog(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
+    catalog = load_catalog()
+    rows = [
+        r for r in catalog if r.at_or_above(args.level) and (not args.document or r.document in args.document)
+    ]
+    if args.format == "json":
+        print(json.dumps([vars(r) | {"link": r.link} for r in rows], indent=2))
+        return 0
+    for r in rows:
+        note = f"  [untested: {r.untested}]" if r.untested else ""
+        print(f"{r.id:58} {r.level:6} {r.summary}{note}")
+    print(f"{len(rows)} requirements (catalog {catalog.digest})")
+    return 0
+
+
+class _MarkerCollector:
+    """A pytest plugin that records each collected test's requirement ids."""
+
+    def __init__(self) -> None:
+        self.tests: dict[str, list[str]] = {}
+
+    def pytest_collection_finish(self, session) -> None:
+        for item in session.items:
+            for mark in item.iter_markers("requirement"):
+                for rid in mark.args:
+                    self.tests.setdefault(str(rid), []).append(item.nodeid.split("[")[0])
+
+
+def requirement_coverage(suite: str) -> dict[str, list[str]]:
+    """Requirement id -> test functions covering it, by collecting the suite without a runtime."""
+    import pytest
+
+    collector = _MarkerCollector()
+    code = pytest.main(
+        [suite, "--collect-only", "-q", "-p", "no:cacheprovider", "--report-dir=none"], plugins=[collector]
+    )
+    if code not in (0, 5):
+        raise ConformanceError(f"collecting {suite} failed (pytest exit {code})")
+    return {rid: sorted(set(tests)) for rid, tests in collector.tests.items()}
+
+
+def validator_coverage() -> dict[str, list[str]]:
+    """Requirement id -> the image validator's finding codes that check it."""
+    from conformance.image.validator.rules import RULES
+
+    covered: dict[str, list[str]] = {}
+    for rule in RULES.values():
+        covered.setdefault(rule.requirement, []).append(f"validator:{rule.code}")
+    return covered
+
+
+def cmd_coverage(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
+    """Each requirement with the tests (or validator rules) that cover it, or why it is untested."""
+    import contextlib
+    import io
+
+    covered: dict[str, list[str]] = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for kind in kinds():
+            if args.spec and kind.spec != args.spec:
+                continue
+            for rid, tests in requirement_coverage(str(kind.suite_dir)).items():
+                covered.setdefault(rid, []).extend(tests)
+    for rid, codes in validator_coverage().items():
+        covered.setdefault(rid, []).extend(codes)
+    catalog = load_catalog()
+    gaps = 0
+    for r in catalog:
+        if args.document and r.document not in args.document:
+            continue
+        if (args.spec and r.spec != args.spec) or not r.at_or_above(args.level):
+            continue
+        tests = covered.get(r.id, [])
+        if tests:
+            status = f"{len(tests)} check(s): {', '.join(t.split('::')[-1] for t in tests)}"
+        elif r.untested:
+            status = f"untested: {r.untested}"
+        else:
+            status = "NOT COVERED"
+            gaps += 1
+        print(f"{r.id:58} {r.level:6} {status}")
+    print(f"{gaps} requirement(s) neither covered nor explained")
+    return 1 if args.strict and gaps else 0

@@ -1,0 +1,61 @@
+"""buildah: builds from scratch and commits as OCI, with its storage kept in the suite's directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conformance.core.result import CommandResult
+from conformance.image.tools.base import BuildSpec, ImageTool, stage_entries
+
+
+class BuildahTool(ImageTool):
+    name = "buildah"
+    executable = "buildah"
+    roles = frozenset({"producer"})
+
+    def storage(self) -> list[str]:
+        """Private storage under the suite's work directory: nothing outside it is touched."""
+        root = self.workdir / "buildah"
+        return ["--root", str(root / "root"), "--runroot", str(root / "run"), "--storage-driver", "vfs"]
+
+    def build(self, spec: BuildSpec, layout: Path, ref: str) -> list[CommandResult]:
+        store = self.storage()
+        created = self.run(*store, "from", "--pull-never", "scratch")
+        steps = [created]
+        if not created.ok:
+            return steps
+        container = created.stdout.strip().splitlines()[-1]
+        try:
+            if spec.entries:
+                staging = layout.parent / f"{layout.name}.staging"
+                staging.mkdir()
+                stage_entries(spec.entries, staging)
+                steps.append(self.run(*store, "copy", container, f"{staging}/.", "/"))
+            flags = _config_flags(spec)
+            if flags:
+                steps.append(self.run(*store, "config", *flags, container))
+            steps.append(self.run(*store, "commit", "--format", "oci", container, f"oci:{layout}:{ref}"))
+        finally:
+            steps.append(self.run(*store, "rm", container))
+        return steps
+
+
+def _config_flags(spec: BuildSpec) -> list[str]:
+    config = spec.config
+    flags: list[str] = [f"--env={item}" for item in config.get("Env", [])]
+    if "Entrypoint" in config:
+        flags.append(f"--entrypoint={json.dumps(config['Entrypoint'])}")
+    if "Cmd" in config:
+        flags.append(f"--cmd={json.dumps(config['Cmd'])}")
+    if "WorkingDir" in config:
+        flags.append(f"--workingdir={config['WorkingDir']}")
+    if "User" in config:
+        flags.append(f"--user={config['User']}")
+    flags += [f"--label={k}={v}" for k, v in (config.get("Labels") or {}).items()]
+    flags += [f"--port={port}" for port in config.get("ExposedPorts") or {}]
+    flags += [f"--volume={volume}" for volume in config.get("Volumes") or {}]
+    if "StopSignal" in config:
+        flags.append(f"--stop-signal={config['StopSignal']}")
+    flags += [f"--annotation={k}={v}" for k, v in spec.annotations.items()]
+    return flags

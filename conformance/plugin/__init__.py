@@ -1,0 +1,1 @@
+"""The pytest plugin: main.py (pytest11 entry point), settings, session, stash, hookspecs, expectations."""

@@ -1,0 +1,1 @@
+"""Certification: profiles and verdicts, DSSE envelopes, in-toto attestations, submissions."""

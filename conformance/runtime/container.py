@@ -1,0 +1,164 @@
+"""A container under test: the OCI operations bound to one id and bundle, with cleanup."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.core.result import CommandResult
+from conformance.runtime.bundle import ID_PREFIX, Bundle
+from conformance.runtime.drivers import RuntimeDriver
+
+
+@dataclass
+class StateReading:
+    """One `state` call: the raw result and, when it was a JSON object, the document."""
+
+    result: CommandResult
+    document: dict[str, Any] | None = None
+    error: str = ""
+
+    @property
+    def status(self) -> str | None:
+        return (self.document or {}).get("status")
+
+    def get(self, key: str) -> object:
+        """A state field, or the reason there is no state document (for failure messages)."""
+        if self.document is None:
+            return f"<{self.error}>"
+        return self.document.get(key)
+
+
+def read_state(runtime: RuntimeDriver, container_id: str) -> StateReading:
+    result = runtime.state(container_id)
+    if not result.ok:
+        return StateReading(result, error=f"no state: {result.describe(300)}")
+    try:
+        document = json.loads(result.stdout)
+    except ValueError as exc:
+        return StateReading(result, error=f"state printed invalid JSON: {exc}")
+    if not isinstance(document, dict):
+        return StateReading(result, error=f"state printed a JSON {type(document).__name__}")
+    return StateReading(result, document)
+
+
+class Janitor:
+    """Remembers every container the suite created, and removes whatever is left."""
+
+    def __init__(self) -> None:
+        self.live: dict[tuple[int, str], tuple[RuntimeDriver, str]] = {}
+        self.problems: list[str] = []
+
+    def track(self, runtime: RuntimeDriver, container_id: str) -> None:
+        self.live[(id(runtime), container_id)] = (runtime, container_id)
+
+    def remove(self, runtime: RuntimeDriver, container_id: str) -> bool:
+        """Kill and force-delete; True when the runtime no longer knows the id."""
+        runtime.kill(container_id, "SIGKILL")
+        runtime.delete(container_id, force=True)
+        gone = self._gone(runtime, container_id)
+        if not gone:
+            # Some runtimes need the process reaped before delete succeeds.
+            time.sleep(0.2)
+            runtime.delete(container_id, force=True)
+            gone = self._gone(runtime, container_id)
+        if gone:
+            self.live.pop((id(runtime), container_id), None)
+        return gone
+
+    @staticmethod
+    def _gone(runtime: RuntimeDriver, container_id: str) -> bool:
+        """`state` refuses the id; if `state` itself hangs, `list` must not show it."""
+        state = runtime.state(container_id)
+        if state.refused:
+            return True
+        if state.timed_out:
+            listed = runtime.list_ids()
+            return listed is not None and container_id not in listed
+        return False
+
+    def sweep(self, runtimes: list[RuntimeDriver]) -> list[str]:
+        """Remove tracked leftovers and any id with the suite's prefix; returns what stayed."""
+        stuck: dict[str, None] = {}
+        for runtime, container_id in list(self.live.values()):
+            if not self.remove(runtime, container_id):
+                stuck[f"{runtime.name}:{container_id}"] = None
+        for runtime in runtimes:
+            for container_id in runtime.list_ids() or []:
+                name = f"{runtime.name}:{container_id}"
+                if (
+                    container_id.startswith(ID_PREFIX)
+                    and name not in stuck
+                    and not self.remove(runtime, container_id)
+                ):
+                    stuck[name] = None
+        return list(stuck)
+
+
+@dataclass
+class Container:
+    """One container id and bundle; every call is recorded for failure messages."""
+
+    runtime: RuntimeDriver
+    bundle: Bundle
+    id: str
+    janitor: Janitor
+    calls: list[CommandResult] = field(default_factory=list)
+
+    def _record(self, result: CommandResult) -> CommandResult:
+        self.calls.append(result)
+        return result
+
+    def create(self, **options: Any) -> CommandResult:
+        self.janitor.track(self.runtime, self.id)
+        return self._record(
+            self.runtime.create(self.id, self.bundle.path, output_dir=self.bundle.output_dir, **options)
+        )
+
+    def start(self) -> CommandResult:
+        return self._record(self.runtime.start(self.id))
+
+    def kill(self, sig: str = "SIGTERM") -> CommandResult:
+        return self._record(self.runtime.kill(self.id, sig))
+
+    def delete(self, force: bool = False) -> CommandResult:
+        return self._record(self.runtime.delete(self.id, force=force))
+
+    def state(self) -> StateReading:
+        reading = read_state(self.runtime, self.id)
+        self.calls.append(reading.result)
+        return reading
+
+    def wait_for(self, predicate: Callable[[StateReading], bool], timeout: float) -> StateReading:
+        """Poll `state` until `predicate` holds or `timeout` passes; returns the last reading."""
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            reading = read_state(self.runtime, self.id)
+            if predicate(reading) or time.monotonic() >= deadline:
+                self.calls.append(reading.result)
+                return reading
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+    def wait_status(self, status: str, timeout: float) -> StateReading:
+        return self.wait_for(lambda r: r.status == status, timeout)
+
+    def wait_output(self, text: str, timeout: float) -> bool:
+        """Poll the container's stdout for `text`."""
+        deadline = time.monotonic() + timeout
+        while text not in self.bundle.stdout:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def cleanup(self) -> bool:
+        return self.janitor.remove(self.runtime, self.id)
+
+    def transcript(self, limit: int = 12) -> str:
+        """The last runtime calls, for failure messages."""
+        return "\n".join(result.describe(600) for result in self.calls[-limit:])

@@ -1,0 +1,92 @@
+"""Running the probe in a container and keeping what it saw."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.core.asserts import fail
+from conformance.core.errors import ProbeError
+from conformance.runtime.bundle import Bundle, BundleFactory
+from conformance.runtime.bundle.probe import ProbeReport, parse_report
+from conformance.runtime.container import Container, Janitor
+from conformance.runtime.drivers import RuntimeDriver
+
+#: How long a probe container may take from start to stopped.
+PROBE_WAIT = 30.0
+
+
+@dataclass
+class ProbeRun:
+    """One probe container: its bundle, the runtime calls, and the report (or why none)."""
+
+    bundle: Bundle
+    container: Container
+    report: ProbeReport | None = None
+    error: str = ""
+    host: dict[str, Any] = field(default_factory=dict)
+
+    def require_report(self, requirements: Iterable[str]) -> ProbeReport:
+        """The report, or a failure naming the requirements and the runtime transcript."""
+        if self.report is None:
+            fail(
+                list(requirements),
+                "the probe container did not produce a report",
+                "create/start succeed and the probe prints its report",
+                self.error,
+                f"container stdout:\n{self.bundle.stdout[-2000:]}\n"
+                f"container stderr:\n{self.bundle.stderr[-2000:]}",
+            )
+        return self.report
+
+
+def host_facts() -> dict[str, Any]:
+    """Values matrices may compare against with `$host.` (e.g. `$host.ns.net`)."""
+    import os
+
+    namespaces = {}
+    for name in os.listdir("/proc/self/ns"):
+        try:
+            namespaces[name] = os.readlink(f"/proc/self/ns/{name}")
+        except OSError:
+            continue
+    return {"ns": namespaces}
+
+
+def run_probe(
+    runtime: RuntimeDriver,
+    factory: BundleFactory,
+    janitor: Janitor,
+    patch: Mapping[str, Any],
+    requests: Iterable[str] = (),
+    hint: str = "probe",
+) -> ProbeRun:
+    """create, start, wait for stopped, parse the output, delete; always cleans up."""
+    container_id = factory.new_id(hint)
+    bundle = factory.create(container_id, patch)
+    requests = list(requests)
+    if requests:
+        bundle.probe_requests(requests)
+    container = Container(runtime, bundle, container_id, janitor)
+    run = ProbeRun(bundle=bundle, container=container, host=host_facts())
+    try:
+        created = container.create()
+        if not created.ok:
+            run.error = f"create failed: {created.describe()}"
+            return run
+        started = container.start()
+        if not started.ok:
+            run.error = f"start failed: {started.describe()}"
+            return run
+        final = container.wait_status("stopped", PROBE_WAIT)
+        if final.status != "stopped":
+            run.error = f"the container did not stop within {PROBE_WAIT:g}s (last status {final.status!r})"
+            return run
+        try:
+            run.report = parse_report(bundle.stdout)
+        except ProbeError as exc:
+            run.error = str(exc)
+        return run
+    finally:
+        container.cleanup()

@@ -30,6 +30,8 @@ KEYWORD_LEVELS = {
     "OPTIONAL": "MAY",
 }
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+#: A sentence fingerprint: the first 16 hex digits of the SHA-256 of a normalized spec sentence.
+FINGERPRINT_PATTERN = re.compile(r"^[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Requirement:
     url: str
     untested: str | None
     source: str
+    #: Fingerprints of the spec sentences this entry comes from (see `conformance.requirements.drift`).
+    sentences: tuple[str, ...] = ()
 
     @property
     def link(self) -> str:
@@ -102,7 +106,13 @@ def _load_file(path: Path) -> list[Requirement]:
     for entry in entries:
         entry = require_mapping(path, entry, "requirement", line_of(data))
         line = line_of(entry)
-        check_keys(path, entry, "requirement", {"id", "level", "keyword", "section", "summary"}, {"untested"})
+        check_keys(
+            path,
+            entry,
+            "requirement",
+            {"id", "level", "keyword", "section", "summary"},
+            {"untested", "sentences"},
+        )
         rid, level, keyword = str(entry["id"]), str(entry["level"]), str(entry["keyword"])
         if not ID_PATTERN.match(rid):
             raise DataFileError(path, f"requirement id {rid!r} must match {ID_PATTERN.pattern}", line)
@@ -115,6 +125,15 @@ def _load_file(path: Path) -> list[Requirement]:
         untested = entry.get("untested")
         if untested is not None and not str(untested).strip():
             raise DataFileError(path, f"{rid}: 'untested' needs a reason", line)
+        sentences = entry.get("sentences", [])
+        if not isinstance(sentences, list) or not all(
+            isinstance(fp, str) and FINGERPRINT_PATTERN.match(fp) for fp in sentences
+        ):
+            raise DataFileError(
+                path, f"{rid}: 'sentences' must be a list of 16 lowercase hex digits each", line
+            )
+        if len(set(sentences)) != len(sentences):
+            raise DataFileError(path, f"{rid}: 'sentences' lists a fingerprint twice", line)
         result.append(
             Requirement(
                 id=rid,
@@ -128,6 +147,7 @@ def _load_file(path: Path) -> list[Requirement]:
                 url=str(data["url"]),
                 untested=str(untested).strip() if untested is not None else None,
                 source=f"{path}:{line}",
+                sentences=tuple(sentences),
             )
         )
     return result

@@ -136,6 +136,7 @@ def test_small_catalog_loads(tmp_path: Path) -> None:
         url="https://example.invalid/test.md",
         untested="needs hardware",
         source=f"{root / 'spec' / 'a.yaml'}:6",
+        sentences=(),
     )
     assert one.link == "https://example.invalid/test.md#sec"
     assert catalog.get("a.two").untested is None
@@ -328,3 +329,38 @@ def test_digest_depends_on_content_and_names(tmp_path: Path) -> None:
 
     (two / "a.yaml").rename(two / "renamed.yaml")
     assert load_catalog_from(two).digest != base
+
+
+# -- sentence fingerprints --------------------------------------------------------------------
+
+
+def test_sentences_are_kept(tmp_path: Path) -> None:
+    root = write_catalog(
+        tmp_path, {"a.yaml": HEADER + entry("a.b", extra="sentences: [0123456789abcdef, fedcba9876543210]")}
+    )
+    assert load_catalog_from(root).get("a.b").sentences == ("0123456789abcdef", "fedcba9876543210")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "[0123456789ABCDEF]",
+        "[0123456789abcde]",
+        "0123456789abcdef",
+        "[0123456789abcdef, 0123456789abcdef]",
+        "[1]",
+    ],
+    ids=["uppercase", "short", "not-a-list", "repeated", "number"],
+)
+def test_bad_sentences(tmp_path: Path, value: str) -> None:
+    root = write_catalog(tmp_path, {"a.yaml": HEADER + entry("a.b", extra=f"sentences: {value}")})
+    error = load_error(root)
+    assert "a.b: 'sentences'" in str(error)
+    assert error.line == 6
+
+
+def test_shipped_sentences_are_fingerprints(shipped: Catalog) -> None:
+    runtime = [r for r in shipped if r.spec == "runtime-spec"]
+    anchored = [r for r in runtime if r.sentences]
+    assert len(anchored) > 0.9 * len(runtime)
+    assert all(re.fullmatch(r"[0-9a-f]{16}", fp) for r in anchored for fp in r.sentences)

@@ -34,6 +34,14 @@ def add_parsers(subparsers: Any) -> None:
         "--strict", action="store_true", help="exit 1 if a requirement is neither covered nor explained"
     )
     coverage.set_defaults(handler=cmd_coverage)
+    drift = subparsers.add_parser(
+        "drift", help="check that every normative sentence of a spec's markdown has a catalog entry"
+    )
+    drift.add_argument("spec_dir", metavar="SPEC_DIR", help="the spec's markdown documents (a checkout)")
+    drift.add_argument(
+        "--spec", default="runtime-spec", choices=sorted({kind.spec for kind in kinds()}), help="which spec"
+    )
+    drift.set_defaults(handler=cmd_drift)
 
 
 def cmd_catalog(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
@@ -119,3 +127,17 @@ def cmd_coverage(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
         print(f"{r.id:58} {r.level:6} {status}")
     print(f"{gaps} requirement(s) neither covered nor explained")
     return 1 if args.strict and gaps else 0
+
+
+def cmd_drift(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
+    """Print the drift report; exit 1 when a sentence maps to no entry or an entry is stale."""
+    from pathlib import Path
+
+    from conformance.requirements.drift import check_drift
+
+    spec_dir = Path(args.spec_dir)
+    if not spec_dir.is_dir():
+        raise ConformanceError(f"drift: {spec_dir} is not a directory of spec documents")
+    report = check_drift(spec_dir, load_catalog(), args.spec)
+    print(report.render())
+    return 0 if report.ok else 1

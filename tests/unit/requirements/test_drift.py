@@ -18,7 +18,7 @@ from conformance.requirements.drift import (
     split_sentences,
 )
 
-SPEC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "runtime-spec"
+SPEC_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "runtime-spec"
 
 SAMPLE = textwrap.dedent(
     """\

@@ -216,7 +216,7 @@ def _expectations(config: pytest.Config, session: Session, label: str) -> list[D
             cache[label] = []
         else:
             directory = Path(setting) if setting else session.kind_of[label].expectations_dir
-            if not directory.is_dir():
+            if setting and not directory.is_dir():
                 raise pytest.UsageError(f"oci-conformance: --expectations: {directory} is not a directory")
             name = session.subjects[label].name
             try:

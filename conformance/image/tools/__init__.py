@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from pathlib import Path
 
+from conformance.core import entrypoints
 from conformance.core.errors import SubjectNotUsable
 from conformance.image.tools.base import ROLES, BuildSpec, ImageTool
 
@@ -20,9 +20,16 @@ TOOLS: dict[str, str] = {
 __all__ = ["ROLES", "TOOLS", "BuildSpec", "ImageTool", "open_tool"]
 
 
+def tools() -> dict[str, str]:
+    """The built-in tools, then those installed packages add (entry points win by name)."""
+    return {**TOOLS, **entrypoints.registered("image_tools")}
+
+
 def _load(name: str) -> type[ImageTool]:
-    module_name, class_name = TOOLS[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    cls = entrypoints.load(tools()[name])
+    if not (isinstance(cls, type) and issubclass(cls, ImageTool)):
+        raise SubjectNotUsable(f"image tool {name!r} ({tools()[name]}) is not an ImageTool")
+    return cls
 
 
 def open_tool(spec: str, *, workdir: Path, timeout: float = 120.0) -> ImageTool:
@@ -36,8 +43,8 @@ def open_tool(spec: str, *, workdir: Path, timeout: float = 120.0) -> ImageTool:
         tool: ImageTool = GenericTool(spec, timeout=timeout, workdir=workdir, description=description)
     else:
         name = os.path.basename(spec)
-        if name not in TOOLS:
-            known = ", ".join(sorted(TOOLS))
+        if name not in tools():
+            known = ", ".join(sorted(tools()))
             raise SubjectNotUsable(f"unknown image tool {spec!r} (known: {known}, or a YAML description)")
         path = spec if os.sep in spec else shutil.which(spec)
         if path is None or not os.access(path, os.X_OK) or os.path.isdir(path):

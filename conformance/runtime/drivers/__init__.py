@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from pathlib import Path
 
+from conformance.core import entrypoints
 from conformance.core.errors import SubjectNotUsable
 from conformance.core.result import CommandResult
 from conformance.runtime.drivers.cli import CommandLineRuntime, parse_version
@@ -31,13 +31,19 @@ __all__ = [
 ]
 
 
+def profiles() -> dict[str, str]:
+    """The built-in profiles, then those installed packages add (entry points win by name)."""
+    return {**PROFILES, **entrypoints.registered("runtime_profiles")}
+
+
 def load_profile(name: str) -> type[CommandLineRuntime]:
-    try:
-        module_name, class_name = PROFILES[name].split(":")
-    except KeyError:
-        known = ", ".join(sorted(PROFILES))
-        raise SubjectNotUsable(f"unknown runtime profile {name!r} (known: {known})") from None
-    return getattr(importlib.import_module(module_name), class_name)
+    known = profiles()
+    if name not in known:
+        raise SubjectNotUsable(f"unknown runtime profile {name!r} (known: {', '.join(sorted(known))})")
+    cls = entrypoints.load(known[name])
+    if not (isinstance(cls, type) and issubclass(cls, CommandLineRuntime)):
+        raise SubjectNotUsable(f"runtime profile {name!r} ({known[name]}) is not a CommandLineRuntime")
+    return cls
 
 
 def resolve_path(spec: str) -> str:
@@ -67,7 +73,7 @@ def probe_version(path: str, timeout: float) -> str:
 
 
 def detect_profile(version_output: str) -> type[CommandLineRuntime]:
-    for name in PROFILES:
+    for name in profiles():
         if name == "generic":
             continue
         cls = load_profile(name)

@@ -106,11 +106,13 @@ class Expectation:
                 )
         test, wording = OPERATORS[self.operator]
         if observed is _MISSING or observed is None:
+            reasons = observed_data.get("unobservable_reasons", {})
             for hidden in observed_data.get("unobservable", ()):
                 if self.label == hidden or self.label.startswith(hidden + "."):
                     skip_unsupported(
                         requirements,
-                        f"the container's /proc does not show {hidden}, so it cannot be observed",
+                        reasons.get(hidden)
+                        or f"the container's /proc does not show {hidden}, so it cannot be observed",
                     )
         if observed is _MISSING and self.operator != "exists":
             fail(

@@ -220,7 +220,8 @@ def _expectations(config: pytest.Config, session: Session, label: str) -> list[D
                 raise pytest.UsageError(f"oci-conformance: --expectations: {directory} is not a directory")
             name = session.subjects[label].name
             try:
-                cache[label] = load_expectations(directory / f"{name}.yaml", session.catalog)
+                files = [directory / f"{name}.yaml", *sorted((directory / name).glob("*.yaml"))]
+                cache[label] = [d for path in files for d in load_expectations(path, session.catalog)]
             except ConformanceError as exc:
                 raise pytest.UsageError(f"oci-conformance: {exc}") from None
     return cache[label]

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.core.cases import Expectation, parse_case_header, parse_expectation
+from conformance.core.cases import CASE_ID, Expectation, parse_case_header, parse_expectation
 from conformance.core.datafile import check_keys, line_of, load_yaml, require_mapping
 from conformance.core.errors import DataFileError
 from conformance.requirements import Catalog
+from conformance.runtime.host import HOST_FEATURES
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,16 @@ class MatrixCase:
     def run_key(self) -> str:
         """Cases with the same key can share one container."""
         return json.dumps([self.config, sorted(self.probe)], sort_keys=True)
+
+
+def _probe_request(entry: object) -> bool:
+    """ "file|stat|link PATH" (one path, no spaces) or "exec NAME COMMAND" (a name, then sh code)."""
+    if not isinstance(entry, str) or "\n" in entry:
+        return False
+    words = entry.split()
+    if words and words[0] == "exec":
+        return len(words) >= 3 and CASE_ID.match(words[1]) is not None
+    return len(words) == 2 and words[0] in {"file", "stat", "link"}
 
 
 def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
@@ -60,11 +71,12 @@ def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
         config = entry.get("config") or {}
         require_mapping(path, config, f"case {case_id}: 'config'", line)
         probe = entry.get("probe") or []
-        if not isinstance(probe, list) or not all(
-            isinstance(p, str) and len(p.split()) == 2 and p.split()[0] in {"file", "stat", "link"}
-            for p in probe
-        ):
-            raise DataFileError(path, f"case {case_id}: 'probe' entries are 'file|stat|link PATH'", line)
+        if not isinstance(probe, list) or not all(_probe_request(p) for p in probe):
+            raise DataFileError(
+                path,
+                f"case {case_id}: 'probe' entries are 'file|stat|link PATH' or 'exec NAME COMMAND'",
+                line,
+            )
         expects = entry["expect"]
         if not isinstance(expects, list) or not expects:
             raise DataFileError(path, f"case {case_id}: 'expect' must be a non-empty list", line)
@@ -73,6 +85,14 @@ def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
             requires = [requires]
         if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
             raise DataFileError(path, f"case {case_id}: 'requires' must be a list of names", line)
+        unknown = [r for r in requires if r not in HOST_FEATURES]
+        if unknown:
+            raise DataFileError(
+                path,
+                f"case {case_id}: unknown host feature(s) {', '.join(unknown)} in 'requires' "
+                f"(known: {', '.join(sorted(HOST_FEATURES))})",
+                line,
+            )
         violations = validate("runtime/config", build_config(merge(defaults, config)))
         if violations:
             shown = "; ".join(f"{v.path}: {v.message}" for v in violations[:3])

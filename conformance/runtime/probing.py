@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.core.asserts import fail
 from conformance.core.errors import ProbeError
+from conformance.runtime import host
 from conformance.runtime.bundle import Bundle, BundleFactory
 from conformance.runtime.bundle.probe import ProbeReport, parse_report
 from conformance.runtime.container import Container, Janitor
@@ -26,6 +28,23 @@ class ProbeRun:
     report: ProbeReport | None = None
     error: str = ""
     host: dict[str, Any] = field(default_factory=dict)
+    #: What the host saw of the created container (host.observe), or None where it cannot look.
+    outside: dict[str, Any] | None = None
+    #: Why `outside` is None.
+    outside_missing: str = ""
+    #: After delete: whether the process was gone and which of its cgroup directories remained.
+    released: dict[str, Any] = field(default_factory=dict)
+
+    def observed(self) -> dict[str, Any]:
+        """The report as plain data with the host's view under `outside`, for matrix lookups."""
+        assert self.report is not None
+        data = self.report.as_dict()
+        if self.outside is not None:
+            data["outside"] = self.outside
+        else:
+            data["unobservable"] = [*data["unobservable"], "outside"]
+            data.setdefault("unobservable_reasons", {})["outside"] = self.outside_missing
+        return data
 
     def require_report(self, requirements: Iterable[str]) -> ProbeReport:
         """The report, or a failure naming the requirements and the runtime transcript."""
@@ -43,7 +62,6 @@ class ProbeRun:
 
 def host_facts() -> dict[str, Any]:
     """Values matrices may compare against with `$host.` (e.g. `$host.ns.net`)."""
-    import os
 
     namespaces = {}
     for name in os.listdir("/proc/self/ns"):
@@ -75,6 +93,7 @@ def run_probe(
         if not created.ok:
             run.error = f"create failed: {created.describe()}"
             return run
+        _look_outside(run, runtime)
         started = container.start()
         if not started.ok:
             run.error = f"start failed: {started.describe()}"
@@ -90,3 +109,21 @@ def run_probe(
         return run
     finally:
         container.cleanup()
+        if run.outside is not None:
+            run.released = {
+                "process_gone": not host.alive(run.outside["pid"]),
+                "cgroup_dirs_left": host.container_cgroup_dirs_left(run.outside),
+            }
+
+
+def _look_outside(run: ProbeRun, runtime: RuntimeDriver) -> None:
+    """Read the created container's process from the host, where the runtime lets the host see it."""
+    if not runtime.host_visible_process:
+        run.outside_missing = "the runtime runs the container in a sandbox whose process the host cannot see"
+        return
+    reading = run.container.state()
+    pid = (reading.document or {}).get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        run.outside_missing = f"state after create gave no usable pid ({reading.get('pid')!r})"
+        return
+    run.outside = host.observe(pid)

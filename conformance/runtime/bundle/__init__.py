@@ -55,7 +55,7 @@ class Bundle:
         self.config_path.write_text(json.dumps(self.config, indent=2) + "\n")
 
     def probe_requests(self, lines: list[str]) -> None:
-        """Ask the probe for extra files, stats or links ("file PATH", "stat PATH", "link PATH")."""
+        """Ask the probe for more: "file PATH", "stat PATH", "link PATH" or "exec NAME COMMAND"."""
         (self.rootfs / "etc" / "oci-probe.conf").write_text("\n".join(lines) + "\n")
 
 

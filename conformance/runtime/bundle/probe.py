@@ -141,6 +141,8 @@ class ProbeReport:
     links: dict[str, str] = field(default_factory=dict)
     root_writable: bool | None = None
     files: dict[str, str | None] = field(default_factory=dict)
+    #: "exec NAME COMMAND" requests: NAME -> {"rc": exit code, "output": stdout and stderr}.
+    exec: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Dotted fields the container's /proc did not provide (nothing to judge, not a failure).
     unobservable: list[str] = field(default_factory=list)
 
@@ -356,6 +358,9 @@ def _parse_report(output: str) -> ProbeReport:
     for name, value in text.items():
         if name.startswith("file:"):
             report.files[name[5:]] = value
+        elif name.startswith("exec:"):
+            code, _, output = value.partition("\n")
+            report.exec[name[5:]] = {"rc": _int(code.strip(), name), "output": output}
     report.unobservable = _unobservable(report, text)
     return report
 

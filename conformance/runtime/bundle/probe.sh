@@ -2,7 +2,8 @@
 # oci-conformance probe: reports what the container process sees and judges nothing.
 # Output: "@probe 1", then per section a line "@NAME", the value in base64, "@end" ("@raw NAME"
 # sections are plain text); "@done" last.
-# Extra requests come from /etc/oci-probe.conf, one "file PATH", "stat PATH" or "link PATH" a line.
+# Extra requests come from /etc/oci-probe.conf, one "file PATH", "stat PATH" or "link PATH" a line,
+# or "exec NAME COMMAND": COMMAND run by sh after everything else, its exit code and output reported.
 self=$$
 section() { name=$1; shift; echo "@$name"; "$@" 2>/dev/null | base64; echo "@end"; }
 nslist() { for ns in /proc/$self/ns/*; do echo "${ns##*/} $(readlink "$ns")"; done; }
@@ -16,13 +17,15 @@ statone() {
 stats() { for p in /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/console /dev/ptmx /dev/fd /dev/stdin /dev/stdout /dev/stderr $STATS; do statone "$p"; done; }
 links() { for p in /dev/fd /dev/stdin /dev/stdout /dev/stderr /dev/ptmx /dev/console $LINKS; do echo "$p $(readlink "$p")"; done; }
 writable() { if touch /.oci-probe-write 2>/dev/null; then rm -f /.oci-probe-write; echo yes; else echo no; fi; }
-STATS=""; LINKS=""; FILES=""
+STATS=""; LINKS=""; FILES=""; EXECS=""
 if [ -r /etc/oci-probe.conf ]; then
 	while read -r kind path; do
 		case "$kind" in
 			stat) STATS="$STATS $path" ;;
 			link) LINKS="$LINKS $path" ;;
 			file) FILES="$FILES $path" ;;
+			exec) EXECS="$EXECS$path
+" ;;
 		esac
 	done < /etc/oci-probe.conf
 fi
@@ -45,4 +48,6 @@ section stats stats
 section links links
 section root_writable writable
 for path in $FILES; do section "file:$path" cat "$path"; done
+runone() { out=$(sh -c "$1" </dev/null 2>&1); echo "$?"; printf '%s' "$out"; }
+printf '%s' "$EXECS" | while read -r name command; do section "exec:$name" runone "$command"; done
 echo "@done"

@@ -89,7 +89,7 @@ cases:
         message: hosts file lost
   - id: second
     requirements: t.may
-    requires: cgroup2
+    requires: cgroup-v2
     expect:
       - {field: uid, exists: true}
 """
@@ -177,7 +177,7 @@ def test_good_matrix_loads(tmp_path: Path, catalog: Catalog) -> None:
     assert first.expect[1] == Expectation(["files", "/etc/hosts"], "contains", "localhost", "hosts file lost")
     assert second.id == "m.second"
     assert second.requirements == ("t.may",)
-    assert second.requires == ("cgroup2",)
+    assert second.requires == ("cgroup-v2",)
     assert second.expect == (Expectation(["uid"], "exists", True),)
 
 
@@ -701,3 +701,18 @@ def test_valid_case_config_loads(tmp_path: Path, catalog: Catalog) -> None:
         """,
     )
     assert load_matrix(path, catalog)[0].config["process"]["user"]["uid"] == 1000
+
+
+def test_unknown_host_feature_is_an_error(tmp_path: Path, catalog: Catalog) -> None:
+    path = write(tmp_path, GOOD.replace("requires: cgroup-v2", "requires: [cgroup-v9]"))
+    error = load_error(path, catalog)
+    assert "unknown host feature(s) cgroup-v9" in str(error) and ":20:" in str(error)
+
+
+def test_exec_probe_requests_are_accepted_and_checked(tmp_path: Path, catalog: Catalog) -> None:
+    old = 'probe: ["file /etc/hosts", "stat /dev/null", "link /dev/fd"]'
+    good = GOOD.replace(old, "probe: [\"exec forks sh -c 'echo hi'\"]")
+    assert load_matrix(write(tmp_path, good), catalog)[0].probe == ("exec forks sh -c 'echo hi'",)
+    for bad in ('"exec onlyname"', '"exec Bad/Name echo"', '"file"'):
+        broken = GOOD.replace(old, f"probe: [{bad}]")
+        assert "'probe' entries are" in str(load_error(write(tmp_path, broken), catalog))

@@ -543,3 +543,17 @@ def test_real_section_function_round_trips(tmp_path: Path) -> None:
     if any(line.startswith('echo "@raw fds"') for line in raw_sections):
         assert {0, 1, 2} <= parsed.fds.keys()
         assert parsed.fds[0] == "/dev/null"
+
+
+def test_exec_sections_give_exit_code_and_output() -> None:
+    sections = [*minimal_sections(), ("exec:forks", "2\nsh: can't fork\nagain"), ("exec:quiet", "0\n")]
+    report = parse_report(frame(sections))
+    assert report.exec == {
+        "forks": {"rc": 2, "output": "sh: can't fork\nagain"},
+        "quiet": {"rc": 0, "output": ""},
+    }
+
+
+def test_exec_section_without_an_exit_code_is_a_probe_error() -> None:
+    with pytest.raises(ProbeError, match="exec:bad"):
+        parse_report(frame([*minimal_sections(), ("exec:bad", "not-a-number\nout")]))

@@ -8,11 +8,12 @@ expected and observed values, and leave nothing behind.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import yaml
 
 if TYPE_CHECKING:
     from conftest import SuiteRunner
@@ -27,60 +28,70 @@ pytestmark = pytest.mark.requires_runc
 
 @dataclass(frozen=True)
 class Broken:
-    """A wrapper, the requirement it breaks, and the suite tests that must catch it."""
+    """A wrapper, the requirements it breaks, and the suite tests that must catch it."""
 
     wrapper: str
-    requirement: str
+    requirements: tuple[str, ...]
     select: str
-    #: Further text the failure message must contain.
+    source: str
+    #: Further text the failure messages must contain.
     mentions: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
     timeout: float = 120.0
+    #: Whether the selected tests pass against the real runtime (the control run).
+    control: bool = True
+
+    @property
+    def id(self) -> str:
+        ignored = dict(self.env).get("BROKEN_IGNORE", "")
+        return f"{self.wrapper}[{ignored}]" if ignored else self.wrapper
 
 
-CASES = [
-    # Slowest first, so that under xdist they start early on different workers.
-    Broken(
-        "hangs-on-state",
-        "runtime.operations.supported",
-        "test_operations_supported or test_state_documents_match_schema",
-        mentions=("timed out",),
-        options=("--runtime-timeout=2",),
-        timeout=240.0,
-    ),
-    Broken(
-        "state-garbage",
-        "runtime.query-state.returns-state",
-        "test_state_documents_match_schema",
-        mentions=("invalid JSON",),
-    ),
-    Broken("kill-ignores-signal", "runtime.kill.sends-signal", "test_kill_delivers_signal"),
-    Broken(
-        "runs-program-at-create", "runtime.lifecycle.create-no-program", "test_create_does_not_run_program"
-    ),
-    Broken("state-relative-bundle", "runtime.state.bundle", "test_state_bundle"),
-    Broken("state-no-annotations", "runtime.state.annotations", "test_state_annotations_round_trip"),
-    Broken(
-        "start-twice-ok",
-        "runtime.start.error-not-created",
-        "test_start_of_running_container or test_start_of_stopped_container",
-    ),
-    Broken(
-        "duplicate-id-clobbers",
-        "runtime.create.error-duplicate-id",
-        "test_create_with_duplicate_id_fails_and_keeps_first",
-    ),
-    Broken("ignores-hostname", "config.hostname", "test_matrix_case and hostname"),
-]
+def load_cases(directory: Path) -> list[Broken]:
+    """Every case of tests/broken_runtimes/cases/*.yaml (one file per area of the suite)."""
+    cases = []
+    for path in sorted(directory.glob("*.yaml")):
+        for index, entry in enumerate(yaml.safe_load(path.read_text()) or []):
+            where = f"{path.name}[{index}]"
+            unknown = set(entry) - {f.name for f in fields(Broken)} - {"source"}
+            assert not unknown, f"{where}: unknown keys {sorted(unknown)}"
+            assert (BROKEN_RUNTIMES / entry["wrapper"]).is_file(), f"{where}: no wrapper {entry['wrapper']}"
+            cases.append(
+                Broken(
+                    wrapper=entry["wrapper"],
+                    requirements=tuple(entry["requirements"]),
+                    select=entry["select"],
+                    source=where,
+                    mentions=tuple(entry.get("mentions", ())),
+                    options=tuple(entry.get("options", ())),
+                    env=tuple(sorted((k, str(v)) for k, v in (entry.get("env") or {}).items())),
+                    timeout=float(entry.get("timeout", 120.0)),
+                    control=bool(entry.get("control", True)),
+                )
+            )
+    return cases
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.wrapper for c in CASES])
+CASES = load_cases(BROKEN_RUNTIMES / "cases")
+
+
+def test_cases_name_known_requirements() -> None:
+    from conformance.requirements import load_catalog
+
+    catalog = load_catalog()
+    unknown = [(c.source, r) for c in CASES for r in c.requirements if r not in catalog]
+    assert not unknown
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_suite_fails_broken_runtime(suite: SuiteRunner, case: Broken) -> None:
     """The suite fails the wrapper on its requirement, with expected/observed, and cleans up."""
     wrapper = BROKEN_RUNTIMES / case.wrapper
     run = suite.run(
         [f"--runtime={wrapper}", "--expectations=none", *case.options, "-q", "-k", case.select],
         timeout=case.timeout,
+        env=dict(case.env),
         junit=True,
     )
     assert run.junit is not None and run.junit.exists(), f"no JUnit report:\n{run.describe()}"
@@ -88,22 +99,21 @@ def test_suite_fails_broken_runtime(suite: SuiteRunner, case: Broken) -> None:
     assert run.returncode == 1, f"expected exit 1 (tests failed):\n{run.describe()}"
     errors = [f for f in run.failures if f.kind == "error"]
     assert not errors, "errors instead of failures:\n" + "\n\n".join(f"{f.test}\n{f.text}" for f in errors)
-    wanted = (case.requirement, "expected", "observed", *case.mentions)
-    matching = [f for f in run.failures if all(word in f.text for word in wanted)]
-    assert matching, (
-        f"{case.wrapper} went undetected: no failure mentions all of {wanted}\n"
-        + "\n\n".join(f"{f.test}\n{f.text[:3000]}" for f in run.failures)
-        + f"\n{run.describe(3000)}"
-    )
+    for requirement in case.requirements:
+        wanted = (requirement, "expected", "observed", *case.mentions)
+        matching = [f for f in run.failures if all(word in f.text for word in wanted)]
+        assert matching, (
+            f"{case.id} ({case.source}) went undetected: no failure mentions all of {wanted}\n"
+            + "\n\n".join(f"{f.test}\n{f.text[:3000]}" for f in run.failures)
+            + f"\n{run.describe(3000)}"
+        )
     assert f"{suite.tmpdir}/oci-conformance-" in run.output, "the suite did not work in the private TMPDIR"
     suite.assert_no_leftovers()
 
 
 def test_real_runc_passes_the_selected_tests(suite: SuiteRunner) -> None:
     """Control: the tests that catch the wrappers pass against runc itself."""
-    selection = " or ".join(
-        f"({c.select})" for c in CASES if c.wrapper not in {"state-garbage", "hangs-on-state"}
-    )
+    selection = " or ".join(f"({c.select})" for c in CASES if c.control)
     run = suite.run(
         [f"--runtime={REAL_RUNTIME}", "--expectations=none", "-q", "-k", selection], timeout=120.0, junit=True
     )

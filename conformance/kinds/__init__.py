@@ -37,11 +37,18 @@ class Subject(Protocol):
 
 
 def suites_dir() -> Path:
-    """The bundled suites: `suites/` in a checkout, `conformance/suites/` when installed."""
+    """The bundled suites: `suites/` beside the package in a checkout, else `conformance.suites`.
+
+    The checkout's own directory wins, so a working tree (or a second one) runs its own suites
+    even when another tree of the project is the one installed in editable mode.
+    """
+    checkout = Path(__file__).resolve().parent.parent.parent / "suites"
+    if (checkout / "runtime").is_dir():
+        return checkout
     spec = importlib.util.find_spec("conformance.suites")
     if spec and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parent.parent.parent / "suites"
+    return checkout
 
 
 class SubjectKind:

@@ -1,7 +1,7 @@
 """`oci-conformance certify | sign | verify | submission`: certification verdicts, signed and checked.
 
     oci-conformance certify RESULTS [--profile NAME]
-        the verdict of a run under a profile: exit 0 certified, 1 not certified
+        the verdict of a run under a profile: exit 0 certified, 1 not certified or incomplete
     oci-conformance sign RESULTS --key KEY [-o FILE] [--profile NAME]
         write a DSSE envelope holding an in-toto statement about the tested binary
     oci-conformance verify ENVELOPE_OR_DIR --key PUB [--subject BINARY] [--profile NAME]
@@ -77,7 +77,7 @@ def _error(command: str, exc: Exception) -> int:
 
 
 def cmd_certify(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
-    """Print the verdict; the exit status says certified (0) or not (1)."""
+    """Print the verdict; the exit status says certified (0) or not, or incomplete (1)."""
     from conformance.report.certification.profiles import (
         consistency_problems,
         default_profile_name,

@@ -325,6 +325,8 @@ def _certification(verdict: Any) -> str:
         if certified is None:
             certified = str(verdict.get("verdict") or verdict.get("status") or "").lower() == "certified"
         label = "CERTIFIED" if certified else "NOT CERTIFIED"
+        if not certified and verdict.get("status") == "incomplete":
+            label = "INCOMPLETE"
         if verdict.get("profile"):
             label += f" under {verdict['profile']}"
         elif verdict.get("level"):
@@ -335,6 +337,10 @@ def _certification(verdict: Any) -> str:
         ]
         if blocking:
             details.append(f"{len(blocking)} blocking requirement(s)")
+        if verdict.get("incomplete"):
+            details.append(
+                f"{len(verdict['incomplete'])} required requirement(s) neither tested nor explained"
+            )
         reason = verdict.get("reason") or verdict.get("summary")
         if reason:
             details.append(str(reason))

@@ -217,6 +217,8 @@ class VerifyReport:
     version: str = ""
     profile: str = ""
     certified: bool | None = None
+    #: certified, not certified or incomplete, as recomputed.
+    status: str = ""
 
     def check(self, name: str, ok: bool, message: str = "") -> bool:
         self.checks.append(Check(name, ok, "" if ok else message))
@@ -233,7 +235,7 @@ class VerifyReport:
     def summary(self) -> str:
         if not self.ok:
             return "NOT VERIFIED"
-        state = "certified" if self.certified else "not certified"
+        state = self.status or ("certified" if self.certified else "not certified")
         return f"VERIFIED: {self.subject} {self.version} {state} under {self.profile}"
 
 
@@ -383,6 +385,7 @@ def _check_statement(
         report.check("verdict", False, f"cannot recompute the verdict: {exc}")
         return
     report.certified = recomputed["certified"]
+    report.status = recomputed["status"]
     report.check(
         "verdict", predicate["verdict"] == recomputed, _verdict_difference(predicate["verdict"], recomputed)
     )

@@ -338,13 +338,25 @@ class Verdict:
     not_covered: list[str]
     known_deviations: list[dict[str, Any]]
     problems: list[str] = field(default_factory=list)
+    #: Required requirements no test of the run covered and the catalog does not explain:
+    #: while any is left, the run cannot be certified (the suite did not check them).
+    incomplete: list[str] = field(default_factory=list)
+    #: Required requirements no test covers for a reason the catalog states (`untested`).
+    explained: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """certified, not certified (a required requirement failed), or incomplete."""
+        if self.certified:
+            return "certified"
+        return "not certified" if self.blocking or self.problems else "incomplete"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"status": self.status}
 
     def render_text(self, subject: str = "") -> str:
         """The verdict for a terminal: headline, then blocking failures, warnings and skips."""
-        state = "CERTIFIED" if self.certified else "NOT CERTIFIED"
+        state = self.status.upper()
         lines = [f"{(subject + ': ') if subject else ''}{state} under {self.profile}"]
         counts = ", ".join(f"{n} {v}" for v, n in self.counts.items() if v != "in scope")
         lines.append(f"  {self.counts['in scope']} requirement(s) in scope: {counts}")
@@ -370,7 +382,17 @@ class Verdict:
             lines.append(f"known deviations ({len(self.known_deviations)}):")
             for entry in self.known_deviations:
                 lines.append(f"  {entry['requirement']} ({entry['level']}): {', '.join(entry['tests'])}")
-        lines.append(f"not covered by the suite (not blocking): {len(self.not_covered)} requirement(s)")
+        if self.incomplete:
+            lines.append(
+                f"incomplete: {len(self.incomplete)} required requirement(s) neither tested by this run "
+                "nor explained by the catalog:"
+            )
+            lines += [f"  {rid}" for rid in self.incomplete]
+        if self.explained:
+            lines.append(f"explained as untestable ({len(self.explained)}):")
+            lines += [f"  {e['requirement']} ({e['level']}): {e['reason']}" for e in self.explained]
+        advisory = len(self.not_covered) - len(self.incomplete) - len(self.explained)
+        lines.append(f"not covered and not required: {advisory} requirement(s)")
         return "\n".join(lines)
 
 
@@ -401,6 +423,8 @@ def evaluate(results: Mapping[str, Any], profile: Profile, catalog: Catalog | No
     warnings: list[Finding] = []
     skipped = Skipped()
     not_covered: list[str] = []
+    incomplete: list[str] = []
+    explained: list[dict[str, str]] = []
     deviations: list[dict[str, Any]] = []
     required_exercised = 0
     for requirement in profile.scope(catalog):
@@ -411,6 +435,16 @@ def evaluate(results: Mapping[str, Any], profile: Profile, catalog: Catalog | No
         counts[verdict] += 1
         if verdict == "not covered":
             not_covered.append(requirement.id)
+            if required and requirement.untested:
+                explained.append(
+                    {
+                        "requirement": requirement.id,
+                        "level": requirement.level,
+                        "reason": requirement.untested,
+                    }
+                )
+            elif required:
+                incomplete.append(requirement.id)
             continue
         if required and verdict != "skip":
             required_exercised += 1
@@ -452,7 +486,7 @@ def evaluate(results: Mapping[str, Any], profile: Profile, catalog: Catalog | No
     return Verdict(
         profile=profile.name,
         spec=profile.spec,
-        certified=not blocking and not problems,
+        certified=not blocking and not problems and not incomplete,
         counts=counts,
         blocking=blocking,
         warnings=warnings,
@@ -460,6 +494,8 @@ def evaluate(results: Mapping[str, Any], profile: Profile, catalog: Catalog | No
         not_covered=not_covered,
         known_deviations=deviations,
         problems=problems,
+        incomplete=incomplete,
+        explained=explained,
     )
 
 

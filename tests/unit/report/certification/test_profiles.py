@@ -44,6 +44,7 @@ MUST_DEVIATING = "runtime.delete.error-not-stopped"
 SHOULD = "config-linux.namespaces.type-cgroup"
 MAY = "config.hooks.timeout"
 SANDBOX_SKIP = "runtime.lifecycle.create-environment"
+MUST_SKIPPED = "runtime.start.error-not-created"
 FEATURES_MUST = "features.hooks.supported"  # features.md: outside the runtime-linux profiles
 
 #: A run that certifies under runtime-linux-must: nodeid -> (outcome, requirements).
@@ -51,9 +52,26 @@ PASSING: dict[str, tuple[str, list[str]]] = {
     f"suites/runtime/test_ops.py::test_create[{LABEL}]": ("passed", [MUST_A]),
     f"suites/runtime/test_ops.py::test_start[{LABEL}]": ("passed", [MUST_B, MUST_A]),
     f"suites/runtime/test_ops.py::test_kill[{LABEL}]": ("passed", [MUST_C]),
+    f"suites/runtime/test_ops.py::test_delete_stopped[{LABEL}]": ("passed", [MUST_DEVIATING]),
     f"suites/runtime/test_matrix.py::test_matrix_case[{LABEL}-namespaces.cgroup]": ("passed", [SHOULD]),
 }
 FAILING_TEST = f"suites/runtime/test_ops.py::test_delete_created[{LABEL}]"
+#: The test standing for the rest of a complete suite (see make_results).
+REST_TEST = f"suites/runtime/test_rest.py::test_everything_else[{LABEL}]"
+
+
+def rest_of_scope(spec: str, outcomes: dict[str, tuple[str, list[str]]]) -> list[str]:
+    """Required, unexplained requirements of the spec's profiles that no outcome names."""
+    named = {rid for _, rids in outcomes.values() for rid in rids}
+    catalog = load_catalog()
+    required = {
+        r.id
+        for profile in load_profiles().values()
+        if profile.spec == spec
+        for r in profile.scope(catalog)
+        if profile.is_required(r) and not r.untested
+    }
+    return sorted(required - named)
 
 
 class FakeRuntime(CommandLineRuntime):
@@ -69,13 +87,22 @@ def make_results(
     messages: dict[str, str] | None = None,
     deviations: dict[str, str] | None = None,
     spec: str = "runtime-spec",
+    complete: bool | None = None,
 ) -> dict[str, Any]:
-    """A results document as a run writes it, for a fake binary at tmp_path/fakert."""
+    """A results document as a run writes it, for a fake binary at tmp_path/fakert.
+
+    With `complete` (the default unless `outcomes` is empty), one more passing test covers every
+    requirement the spec's profiles require that no given outcome names and the catalog does not
+    explain, as a whole suite would.
+    """
     binary = tmp_path / LABEL
     if not binary.exists():
         binary.write_bytes(b"#!/bin/sh\necho 'fakert version 1.2.3'\n")
     collector = ResultsCollector()
-    for nodeid, (outcome, rids) in (PASSING if outcomes is None else outcomes).items():
+    outcomes = dict(PASSING if outcomes is None else outcomes)
+    if complete if complete is not None else bool(outcomes):
+        outcomes[REST_TEST] = ("passed", rest_of_scope(spec, outcomes))
+    for nodeid, (outcome, rids) in outcomes.items():
         collector.outcomes[nodeid] = Outcome(
             nodeid=nodeid,
             outcome=outcome,
@@ -228,7 +255,7 @@ def test_a_removed_failing_test_changes_the_verdict_and_is_reported(tmp_path: Pa
     assert not evaluate(results, must).certified
     removed = copy.deepcopy(results)
     removed["tests"] = [t for t in removed["tests"] if t["nodeid"] != FAILING_TEST]
-    assert recompute_requirements(removed)[MUST_DEVIATING] == "not covered"
+    assert recompute_requirements(removed)[MUST_DEVIATING] == "pass"
     assert evaluate(removed, must).certified
     problems = "\n".join(consistency_problems(removed, must))
     assert f"{MUST_DEVIATING}: stored verdict 'fail' does not follow" in problems
@@ -258,9 +285,32 @@ def test_a_clean_run_is_certified(tmp_path: Path, must: Any) -> None:
     verdict = evaluate(make_results(tmp_path), must)
     assert verdict.certified
     assert verdict.blocking == [] and verdict.warnings == [] and verdict.problems == []
-    assert verdict.counts["pass"] == 4 and verdict.counts["in scope"] == len(must.scope())
-    assert MUST_DEVIATING in verdict.not_covered  # listed apart, not blocking
+    assert verdict.counts["in scope"] == len(must.scope()) and verdict.status == "certified"
+    assert verdict.incomplete == []
+    explained = {e["requirement"] for e in verdict.explained}
+    assert explained and all(load_catalog().get(rid).untested for rid in explained)
     json.dumps(verdict.to_dict())  # signable as it is
+
+
+def test_a_required_requirement_neither_tested_nor_explained_makes_it_incomplete(
+    tmp_path: Path, must: Any
+) -> None:
+    verdict = evaluate(make_results(tmp_path, complete=False), must)
+    assert not verdict.certified and verdict.status == "incomplete"
+    untested = rest_of_scope("runtime-spec", PASSING)[0]
+    assert untested in verdict.incomplete and MUST_A not in verdict.incomplete
+    assert verdict.blocking == [] and verdict.problems == []
+    assert all(not load_catalog().get(rid).untested for rid in verdict.incomplete)
+    text = verdict.render_text("fakert 1.2.3")
+    assert text.startswith("fakert 1.2.3: INCOMPLETE under runtime-linux-must")
+    assert f"  {untested}" in text and "neither tested by this run nor explained" in text
+    assert verdict.to_dict()["status"] == "incomplete"
+
+
+def test_a_failure_outranks_incompleteness(tmp_path: Path, must: Any) -> None:
+    results = make_results(tmp_path, {**PASSING, FAILING_TEST: ("failed", [MUST_DEVIATING])}, complete=False)
+    verdict = evaluate(results, must)
+    assert verdict.status == "not certified" and verdict.incomplete
 
 
 def test_a_must_failure_blocks_with_its_tests_and_messages(tmp_path: Path, must: Any) -> None:
@@ -314,11 +364,11 @@ def test_failures_outside_the_scope_are_ignored(tmp_path: Path, must: Any) -> No
 
 
 def test_a_required_skip_without_an_allowed_reason_blocks(tmp_path: Path, must: Any) -> None:
-    results = make_results(tmp_path, PASSING | {"t::delete": ("skipped", [MUST_DEVIATING])})
+    results = make_results(tmp_path, PASSING | {"t::start": ("skipped", [MUST_SKIPPED])})
     verdict = evaluate(results, must)
     assert not verdict.certified
     assert verdict.skipped.count == 1
-    assert [e["requirement"] for e in verdict.skipped.not_allowed] == [MUST_DEVIATING]
+    assert [e["requirement"] for e in verdict.skipped.not_allowed] == [MUST_SKIPPED]
     assert verdict.blocking[0].reason == "skipped without an allowed reason"
 
 
@@ -379,7 +429,7 @@ def test_certify_exit_0_when_certified(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["certify", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "fakert 1.2.3: CERTIFIED under runtime-linux-must"
-    assert "not covered by the suite (not blocking)" in out
+    assert "not covered and not required" in out
 
 
 def test_certify_exit_1_with_the_blocking_failures(

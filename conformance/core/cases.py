@@ -95,6 +95,7 @@ class Expectation:
         return ".".join(self.field)
 
     def check(self, observed_data: dict[str, Any], requirements: Iterable[str], host: dict[str, Any]) -> None:
+        ids = tuple(requirements)  # explicit: the case's requirements, whatever the test's marker says
         observed = lookup(observed_data, self.field)
         expected = self.value
         if isinstance(expected, str) and expected.startswith("$host."):
@@ -102,7 +103,7 @@ class Expectation:
             expected = lookup(host, expected[len("$host.") :].split("."))
             if expected is _MISSING:
                 skip_unsupported(
-                    requirements, f"the host does not provide {reference}, nothing to compare with"
+                    f"the host does not provide {reference}, nothing to compare with", requirements=ids
                 )
         test, wording = OPERATORS[self.operator]
         if observed is _MISSING or observed is None:
@@ -110,24 +111,24 @@ class Expectation:
             for hidden in observed_data.get("unobservable", ()):
                 if self.label == hidden or self.label.startswith(hidden + "."):
                     skip_unsupported(
-                        requirements,
                         reasons.get(hidden)
                         or f"the container's /proc does not show {hidden}, so it cannot be observed",
+                        requirements=ids,
                     )
         if observed is _MISSING and self.operator != "exists":
             fail(
-                requirements,
                 self.message or f"{self.label} was not reported by the probe",
                 f"{self.label} {wording} {expected!r}",
                 "<absent>",
+                requirements=ids,
             )
         if not test(observed, expected):
             shown = "<absent>" if observed is _MISSING else repr(observed)
             fail(
-                requirements,
                 self.message or f"{self.label} {wording} {expected!r}",
                 f"{self.label} {wording} {expected!r}",
                 shown,
+                requirements=ids,
             )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from conformance.core.cases import Expectation, parse_case_header, parse_expectation
 from conformance.core.datafile import check_keys, line_of, load_yaml, require_mapping
 from conformance.core.errors import DataFileError
-from conformance.image.generator import FAULTS
+from conformance.image.faults import FAULTS
 from conformance.requirements import Catalog
 
 KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {

@@ -3,6 +3,9 @@
 The image suite unpacks a vector with the tool under test, snapshots the result
 (:func:`conformance.image.tree.snapshot`) and compares it with :func:`expected_tree`.
 :func:`apply_layers` applies real layer tars by the same rules; the unit tests check that the two agree.
+The decisions both need are made once: :func:`classify` reads a member name, :class:`Whiteout`
+decides what a whiteout removes and :func:`walk_parents` judges the directories on a path; the
+model and the applier only differ in how they look at and change their tree (a dict, the disk).
 
 The rules, from layer.md, with our resolution where the text leaves a choice open:
 
@@ -49,10 +52,10 @@ import shutil
 import stat
 import tarfile
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from conformance.core.errors import ConformanceError
 from conformance.image.tree import Node, Tree, link_groups
@@ -113,6 +116,71 @@ def classify(name: str, where: str = "member") -> tuple[str, str]:
     return "entry", path
 
 
+class LowerTree(Protocol):
+    """What deciding a whiteout needs to see of the tree below: the model and the applier answer."""
+
+    def kind(self, path: str) -> str | None:
+        """ "dir", "symlink" or another type name for an existing path; None for a missing one."""
+        ...
+
+    def children(self, path: str) -> Iterable[str]:
+        """The names in the directory `path` ("" is the root)."""
+        ...
+
+
+def walk_parents(
+    path: str, kind: Callable[[str], str | None], where: str, make_dir: Callable[[str], None] | None = None
+) -> bool:
+    """Whether every ancestor of `path` is a directory (rule 4 and the safety rules).
+
+    A symlink on the way is refused. Without `make_dir`, a missing or non-directory ancestor gives
+    False; with it, missing ancestors are created through it and a non-directory one is an error.
+    """
+    for ancestor in _ancestors(path):
+        found = kind(ancestor)
+        if found is None:
+            if make_dir is None:
+                return False
+            make_dir(ancestor)
+        elif found == "symlink":
+            raise UnsafeMemberError(f"{where}: {path!r} passes through the symlink {ancestor!r}")
+        elif found != "dir":
+            if make_dir is not None:
+                raise LayerError(f"{where}: parent {ancestor!r} of {path!r} is not a directory")
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Whiteout:
+    """One whiteout member, as its name (:func:`classify`) describes it (rule 2).
+
+    `path` is the path it removes, or for an opaque whiteout the directory whose lower children it
+    removes. :meth:`hides` decides what that is in a given lower tree; the model and the applier
+    each carry out the removal in their own way.
+    """
+
+    path: str
+    opaque: bool = False
+
+    @property
+    def anchor(self) -> str:
+        """The path whose ancestors must all be directories for the whiteout to hide anything."""
+        return _join(self.path, OPAQUE_NAME) if self.opaque else self.path
+
+    def hides(self, lower: LowerTree, where: str) -> list[str]:
+        """The lower paths this whiteout removes (each with everything under it), in sorted order.
+
+        Nothing where the path is missing or reached through a non-directory (a whiteout never
+        creates anything); a path through a symlink is refused (UnsafeMemberError).
+        """
+        if not walk_parents(self.anchor, lower.kind, where):
+            return []
+        if not self.opaque:
+            return [self.path] if lower.kind(self.path) is not None else []
+        return [_join(self.path, name) for name in sorted(lower.children(self.path))]
+
+
 @dataclass(frozen=True)
 class LayerPlan:
     """How each member of one layer is applied: kinds and paths, in member order."""
@@ -120,8 +188,11 @@ class LayerPlan:
     members: tuple[tuple[str, str], ...]
 
     @property
-    def deletions(self) -> list[tuple[str, str]]:
-        return [(kind, path) for kind, path in self.members if kind in ("whiteout", "opaque")]
+    def deletions(self) -> list[Whiteout]:
+        """The layer's whiteouts, applied before any other member (rule 1)."""
+        return [
+            Whiteout(path, kind == "opaque") for kind, path in self.members if kind in ("whiteout", "opaque")
+        ]
 
 
 def plan_layer(names: Sequence[str], where: str = "layer") -> LayerPlan:
@@ -162,32 +233,22 @@ class _Model:
             del self.nodes[other]
             del self.inodes[other]
 
-    def parents(self, path: str, *, create: bool, where: str) -> bool:
-        """Whether every ancestor is a directory; see the module docstring for each other case."""
-        for ancestor in _ancestors(path):
-            node = self.nodes.get(ancestor)
-            if node is None:
-                if not create:
-                    return False
-                self.put(ancestor, Node("dir"))
-            elif node.type == "symlink":
-                raise UnsafeMemberError(f"{where}: {path!r} passes through the symlink {ancestor!r}")
-            elif node.type != "dir":
-                if create:
-                    raise LayerError(f"{where}: parent {ancestor!r} of {path!r} is not a directory")
-                return False
-        return True
+    def kind(self, path: str) -> str | None:
+        node = self.nodes.get(path)
+        return None if node is None else node.type
 
-    def delete(self, kind: str, path: str, where: str) -> None:
-        probe = path if kind == "whiteout" else _join(path, OPAQUE_NAME)
-        if not self.parents(probe, create=False, where=where):
-            return
-        if kind == "whiteout":
-            self.remove(path)
-            return
+    def children(self, path: str) -> list[str]:
         prefix = path + "/" if path else ""
-        for child in [p for p in self.nodes if p.startswith(prefix) and "/" not in p[len(prefix) :]]:
-            self.remove(child)
+        return [p[len(prefix) :] for p in self.nodes if p.startswith(prefix) and "/" not in p[len(prefix) :]]
+
+    def parents(self, path: str, *, create: bool, where: str) -> bool:
+        """Whether every ancestor is a directory (see walk_parents); creates missing ones if asked."""
+        make_dir = (lambda ancestor: self.put(ancestor, Node("dir"))) if create else None
+        return walk_parents(path, self.kind, where, make_dir)
+
+    def delete(self, whiteout: Whiteout, where: str) -> None:
+        for path in whiteout.hides(self, where):
+            self.remove(path)
 
     def add(self, entry: Entry, where: str) -> None:
         path = entry.path
@@ -240,8 +301,8 @@ def expected_tree(description_layers: Sequence[object], *, source: object = "<de
         layer: LayerSpec = parse_layer(raw, source, f"layers[{index}]")
         where = f"layer {index}"
         plan = plan_layer([entry.member_name for entry in layer.entries], where)
-        for kind, path in plan.deletions:
-            model.delete(kind, path, where)
+        for whiteout in plan.deletions:
+            model.delete(whiteout, where)
         for position, ((kind, _), entry) in enumerate(zip(plan.members, layer.entries, strict=True)):
             if kind == "entry":
                 model.add(entry, f"{where}: member {position}")
@@ -352,21 +413,25 @@ class _Applier:
         except FileNotFoundError:
             return None
 
+    def kind(self, path: str) -> str | None:
+        st = self.lstat(path)
+        if st is None:
+            return None
+        if stat.S_ISDIR(st.st_mode):
+            return "dir"
+        return "symlink" if stat.S_ISLNK(st.st_mode) else "other"
+
+    def children(self, path: str) -> list[str]:
+        return os.listdir(self.abs(path))
+
+    def make_dir(self, path: str) -> None:
+        """A missing parent: 0700 until finish() gives it its final attributes."""
+        os.mkdir(self.abs(path), 0o700)
+        self.pending[path] = _DirMeta()
+
     def parents(self, path: str, *, create: bool, where: str) -> bool:
-        for ancestor in _ancestors(path):
-            st = self.lstat(ancestor)
-            if st is None:
-                if not create:
-                    return False
-                os.mkdir(self.abs(ancestor), 0o700)
-                self.pending[ancestor] = _DirMeta()
-            elif stat.S_ISLNK(st.st_mode):
-                raise UnsafeMemberError(f"{where}: {path!r} passes through the symlink {ancestor!r}")
-            elif not stat.S_ISDIR(st.st_mode):
-                if create:
-                    raise LayerError(f"{where}: parent {ancestor!r} of {path!r} is not a directory")
-                return False
-        return True
+        """Whether every ancestor is a directory (see walk_parents); creates missing ones if asked."""
+        return walk_parents(path, self.kind, where, self.make_dir if create else None)
 
     def remove(self, path: str) -> None:
         st = self.lstat(path)
@@ -380,17 +445,9 @@ class _Applier:
         for other in [p for p in self.pending if p == path or p.startswith(prefix)]:
             del self.pending[other]
 
-    def delete(self, kind: str, path: str, where: str) -> None:
-        probe = path if kind == "whiteout" else _join(path, OPAQUE_NAME)
-        if not self.parents(probe, create=False, where=where):
-            return
-        if kind == "whiteout":
+    def delete(self, whiteout: Whiteout, where: str) -> None:
+        for path in whiteout.hides(self, where):
             self.remove(path)
-            return
-        st = self.lstat(path)
-        if st is not None and stat.S_ISDIR(st.st_mode):
-            for child in sorted(os.listdir(self.abs(path))):
-                self.remove(_join(path, child))
 
     def add(self, tar: tarfile.TarFile, member: tarfile.TarInfo, path: str, where: str) -> None:
         self.parents(path, create=True, where=where)
@@ -476,8 +533,8 @@ class _Applier:
 
     def apply(self, layer: Path | bytes, where: str) -> None:
         plan = plan_layer(member_names(layer, where), where)
-        for kind, path in plan.deletions:
-            self.delete(kind, path, where)
+        for whiteout in plan.deletions:
+            self.delete(whiteout, where)
         with contextlib.closing(iter_members(layer, where)) as members, read_guard(where):
             for position, (tar, member) in enumerate(members):
                 kind, path = plan.members[position]

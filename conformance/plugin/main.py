@@ -16,6 +16,7 @@ import pytest
 
 from conformance import __version__
 from conformance.core import hostinfo
+from conformance.core.asserts import requirements_in_effect
 from conformance.core.errors import ConformanceError
 from conformance.kinds import kinds
 from conformance.plugin import hookspecs
@@ -291,6 +292,13 @@ def pytest_collection_modifyitems(
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
     apply_allure_labels(items, catalog)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """While the test runs, checks that name no requirement judge its marker's ids (core.asserts)."""
+    with requirements_in_effect(_requirement_ids(item)):
+        return (yield)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -59,7 +59,6 @@ def test_unpack_through_nested_index(image_tool, image_workdir) -> None:
     info = write_layout({"images": [{"images": [{"layers": layers}], "ref": "outer"}]}, layout)
     index = json.loads(info.index_path.read_bytes())
     check_equal(
-        rids,
         "vector: index.json's only descriptor is a nested index",
         ["application/vnd.oci.image.index.v1+json"],
         [d["mediaType"] for d in index["manifests"]],
@@ -104,7 +103,6 @@ def test_first_matching_ref_wins(image_tool, image_workdir) -> None:
     layout = image_workdir / "layout"
     info = write_layout({"images": [{"layers": first, "ref": REF}, {"layers": second, "ref": REF}]}, layout)
     check(
-        rids,
         info.images[0].digest != info.images[1].digest,
         "vector: the two descriptors point at different manifests",
         "two digests",
@@ -138,7 +136,7 @@ def test_entries_keep_mtime(image_tool, image_workdir) -> None:
     bundle = _unpack_and_compare(rids, image_tool, image_workdir, layout, REF, layers)
     rootfs = bundle / "rootfs"
     observed = {path: int(os.lstat(rootfs / path).st_mtime) for path in mtimes}
-    check_equal(rids, "mtimes (lstat) of the unpacked files and symlink", mtimes, observed)
+    check_equal("mtimes (lstat) of the unpacked files and symlink", mtimes, observed)
 
 
 @requirement("descriptor.data.verify")
@@ -167,7 +165,6 @@ def test_embedded_data_is_verified(image_tool, image_workdir) -> None:
     rewrite_json(info, info.image, lambda manifest: manifest["config"].update(data=embedded))
     manifest = json.loads(info.image.path.read_bytes())
     check_equal(
-        rids,
         "vector: the config descriptor's embedded data differs from the blob it names",
         True,
         base64.b64decode(manifest["config"]["data"]) != info.config.path.read_bytes(),
@@ -177,12 +174,9 @@ def test_embedded_data_is_verified(image_tool, image_workdir) -> None:
     if not result.ok:
         return  # refusing a descriptor whose embedded data fails verification is conforming
     process = json.loads((bundle / "config.json").read_bytes()).get("process", {})
-    check_equal(
-        rids, "process.args of the bundle (from the verified config blob)", ["/real"], process.get("args")
-    )
+    check_equal("process.args of the bundle (from the verified config blob)", ["/real"], process.get("args"))
     env = process.get("env", [])
     check(
-        rids,
         "REAL=1" in env and "FAKE=1" not in env,
         "process.env of the bundle comes from the verified config blob, not from the embedded data",
         "contains REAL=1, not FAKE=1",

@@ -153,23 +153,22 @@ CONFIG_FIELDS = (
 )
 def test_produced_config_keeps_field(built: Built, key: str, rid: str) -> None:
     """Each requested field is in the image config; a tool may add entries of its own to maps and Env."""
-    check(rid, built.ok, "the tool builds the image", "every step exits 0", built.transcript())
+    check(built.ok, "the tool builds the image", "every step exits 0", built.transcript())
     observed = (built.config.get("config") or {}).get(key)
     expected = SPEC.config[key]
     if isinstance(expected, list) and key == "Env":
         kept = all(item in (observed or []) for item in expected)
-        check(rid, kept, "Env keeps the given entries", expected, observed)
+        check(kept, "Env keeps the given entries", expected, observed)
     elif isinstance(expected, dict):
         kept = isinstance(observed, dict) and all(observed.get(k) == v for k, v in expected.items())
-        check(rid, kept, f"config.{key} keeps the given entries", expected, observed)
+        check(kept, f"config.{key} keeps the given entries", expected, observed)
     else:
-        check_equal(rid, f"config.{key}", expected, observed)
+        check_equal(f"config.{key}", expected, observed)
 
 
 @requirement("manifest.annotations")
 def test_produced_manifest_keeps_annotations(built: Built) -> None:
     check(
-        "manifest.annotations",
         built.ok,
         "the tool builds the image",
         "every step exits 0",
@@ -177,7 +176,7 @@ def test_produced_manifest_keeps_annotations(built: Built) -> None:
     )
     annotations = built.manifest.get("annotations") or {}
     for key, value in SPEC.annotations.items():
-        check_equal("manifest.annotations", f"manifest annotation {key}", value, annotations.get(key))
+        check_equal(f"manifest annotation {key}", value, annotations.get(key))
 
 
 PORTABLE_LAYER_TYPES = {
@@ -204,21 +203,18 @@ def test_produced_layers_use_portable_media_types(built: Built) -> None:
 
 @requirement("layer.whiteout.explicit-preferred")
 def test_deletion_is_an_explicit_whiteout(built: Built, image_tool) -> None:
-    rid = "layer.whiteout.explicit-preferred"
     if not image_tool.supports_deletions:
-        skip_unsupported(rid, f"{image_tool.name} cannot be asked to delete a path in this suite")
-    check(rid, built.ok, "the tool builds the image", "every step exits 0", built.transcript())
+        skip_unsupported(f"{image_tool.name} cannot be asked to delete a path in this suite")
+    check(built.ok, "the tool builds the image", "every step exits 0", built.transcript())
     names = member_names(built.layers[-1], "last layer")
     wanted = [f"srv/.wh.{Path(p).name}" for p in SPEC.deletions]
     check(
-        rid,
         all(any(n.lstrip("./") == w for n in names) for w in wanted),
         "the deleting layer removes each path with its own whiteout",
         wanted,
         names,
     )
     check(
-        rid,
         not any(n.endswith(".wh..wh..opq") for n in names),
         "no opaque whiteout for a single deletion",
         "no .wh..wh..opq",
@@ -228,9 +224,7 @@ def test_deletion_is_an_explicit_whiteout(built: Built, image_tool) -> None:
 
 @requirement("image-config.layer-diffid.reproducible")
 def test_same_content_gives_the_same_diff_ids(built: Built, built_again: Built) -> None:
-    rid = "image-config.layer-diffid.reproducible"
     check(
-        rid,
         built.ok and built_again.ok,
         "the tool builds the image twice",
         "every step exits 0",
@@ -238,4 +232,4 @@ def test_same_content_gives_the_same_diff_ids(built: Built, built_again: Built) 
     )
     first = (built.config.get("rootfs") or {}).get("diff_ids")
     second = (built_again.config.get("rootfs") or {}).get("diff_ids")
-    check_equal(rid, "diff_ids of two builds of identical files", first, second)
+    check_equal("diff_ids of two builds of identical files", first, second)

@@ -222,7 +222,6 @@ def test_hooks_receive_state_on_stdin(full_run) -> None:
     ],
 )
 def test_failing_hook_stops_the_lifecycle(make_container, kind: str) -> None:
-    rid = f"runtime.lifecycle.{kind.lower()}-fail"
     container = _hooked(make_container, {kind: [{"exit_code": 3}], "poststop": [{}]})
     create = container.create()
     start = container.start() if create.ok else None
@@ -230,14 +229,12 @@ def test_failing_hook_stops_the_lifecycle(make_container, kind: str) -> None:
     time.sleep(0.2)
     log = read_log(container.bundle.rootfs)
     check(
-        rid,
         failed,
         f"a failing {kind} hook makes create or start an error",
         "non-zero exit",
         container.transcript(),
     )
     check(
-        rid,
         "program" not in log,
         f"the user program does not run after a failing {kind} hook",
         "no 'program' in the hook log",
@@ -245,7 +242,6 @@ def test_failing_hook_stops_the_lifecycle(make_container, kind: str) -> None:
     )
     state = container.state()
     check(
-        rid,
         state.result.refused or state.status == "stopped",
         "the container is stopped or gone",
         "state error or status stopped",
@@ -255,18 +251,16 @@ def test_failing_hook_stops_the_lifecycle(make_container, kind: str) -> None:
 
 @requirement("runtime.lifecycle.poststart-fail")
 def test_failing_poststart_hook_is_an_error(make_container) -> None:
-    rid = "runtime.lifecycle.poststart-fail"
     container = _hooked(
         make_container,
         {"poststart": [{"exit_code": 3}]},
         {"process": {"args": ["/bin/sh", "-c", "sleep 30"]}},
     )
-    check(rid, container.create().ok, "create succeeds", "exit 0", container.transcript())
+    check(container.create().ok, "create succeeds", "exit 0", container.transcript())
     start = container.start()
-    check(rid, start.refused, "start reports the failing poststart hook", "non-zero exit", start.describe())
+    check(start.refused, "start reports the failing poststart hook", "non-zero exit", start.describe())
     final = container.wait_for(lambda r: r.result.refused or r.status == "stopped", 10)
     check(
-        rid,
         final.result.refused or final.status == "stopped",
         "the container is stopped after the failure",
         "stopped or gone",
@@ -322,7 +316,6 @@ def test_hook_timeout_is_enforced(make_container) -> None:
     container.bundle.write_config(dict(container.bundle.config, hooks={"prestart": [hook]}))
     create = container.create(timeout=90)
     check(
-        "config.hooks.timeout",
         create.refused and create.duration < 60,
         "create fails once the 1 s hook timeout expires",
         "an error well within 60 s",

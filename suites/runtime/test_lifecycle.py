@@ -15,6 +15,7 @@ import pytest
 
 from conformance.core.asserts import check, check_equal
 from conformance.core.result import CommandResult
+from conformance.runtime.asserts import check_refused_without_effect
 from conformance.runtime.container import Container, StateReading
 from conformance.runtime.drivers import RuntimeDriver
 from conformance.runtime.fixtures import workspace
@@ -166,7 +167,6 @@ def test_state_oci_version(trace: Trace) -> None:
     for status in STATUSES:
         version = trace.states[status].get("ociVersion")
         check(
-            "runtime.state.ociversion",
             isinstance(version, str) and bool(version),
             f"ociVersion while {status}",
             "a non-empty string",
@@ -178,7 +178,6 @@ def test_state_oci_version(trace: Trace) -> None:
 def test_state_id(trace: Trace) -> None:
     for status in STATUSES:
         check_equal(
-            "runtime.state.id",
             f"id while {status}",
             trace.container.id,
             trace.states[status].get("id"),
@@ -203,17 +202,13 @@ def test_state_pid(trace: Trace) -> None:
     running = trace.states["running"].get("pid")
     for status, pid in (("created", created), ("running", running)):
         check(
-            "runtime.state.pid",
             isinstance(pid, int) and not isinstance(pid, bool) and pid > 0,
             f"pid while {status}",
             "a positive integer",
             repr(pid),
         )
-    check_equal(
-        "runtime.state.pid", "the container process keeps its pid from created to running", created, running
-    )
+    check_equal("the container process keeps its pid from created to running", created, running)
     check(
-        "runtime.state.pid",
         trace.facts["created_pid_alive"],
         "the created pid is a live process on the host",
         f"/proc/{created} exists",
@@ -227,14 +222,12 @@ def test_state_bundle(trace: Trace) -> None:
     for status in STATUSES:
         bundle = trace.states[status].get("bundle")
         check(
-            "runtime.state.bundle",
             isinstance(bundle, str) and os.path.isabs(bundle),
             f"bundle while {status} is an absolute path",
             "an absolute path",
             repr(bundle),
         )
         check(
-            "runtime.state.bundle",
             os.path.realpath(bundle) == os.path.realpath(expected),
             f"bundle while {status} names the bundle directory",
             expected,
@@ -273,7 +266,6 @@ def test_create_does_not_run_program(trace: Trace) -> None:
 @requirement("runtime.lifecycle.config-immutable")
 def test_config_changes_after_create_have_no_effect(trace: Trace) -> None:
     check(
-        "runtime.lifecycle.config-immutable",
         "modified-config" not in trace.output["stopped"] and "started" in trace.output["stopped"],
         "the program from config.json at create time runs, not the edited one",
         "output with 'started' and without 'modified-config'",
@@ -301,69 +293,49 @@ def test_start_runs_program(trace: Trace) -> None:
 
 @requirement("runtime.start.error-not-created")
 def test_start_of_running_container_fails_without_effect(trace: Trace) -> None:
-    rid = "runtime.start.error-not-created"
-    check(
-        rid,
-        trace.steps["start_running"].refused,
-        "start of a running container is an error",
-        "non-zero exit",
-        trace.steps["start_running"].describe(),
+    check_refused_without_effect(
+        "start",
+        trace.steps["start_running"],
+        status="running",
+        after=trace.states["after_start_running"],
+        output=trace.output["stopped"],
     )
-    check_equal(rid, "status after the refused start", "running", trace.states["after_start_running"].status)
-    check_equal(rid, "the program was not started again", 1, trace.output["stopped"].count("started"))
 
 
 @requirement("runtime.start.error-not-created")
 def test_start_of_stopped_container_fails_without_effect(trace: Trace) -> None:
-    rid = "runtime.start.error-not-created"
-    check(
-        rid,
-        trace.steps["start_stopped"].refused,
-        "start of a stopped container is an error",
-        "non-zero exit",
-        trace.steps["start_stopped"].describe(),
+    check_refused_without_effect(
+        "start",
+        trace.steps["start_stopped"],
+        status="stopped",
+        after=trace.states["after_start_stopped"],
+        output=trace.output["after_start_stopped"],
     )
-    check_equal(rid, "status after the refused start", "stopped", trace.states["after_start_stopped"].status)
-    check_equal(rid, "the program did not run again", 1, trace.output["after_start_stopped"].count("started"))
 
 
 @requirement("runtime.delete.error-not-stopped")
 def test_delete_of_running_container_fails_without_effect(trace: Trace) -> None:
-    rid = "runtime.delete.error-not-stopped"
-    check(
-        rid,
-        trace.steps["delete_running"].refused,
-        "delete of a running container is an error",
-        "non-zero exit",
-        trace.steps["delete_running"].describe(),
-    )
-    check_equal(
-        rid, "status after the refused delete", "running", trace.states["after_delete_running"].status
+    check_refused_without_effect(
+        "delete", trace.steps["delete_running"], status="running", after=trace.states["after_delete_running"]
     )
 
 
 @requirement("runtime.kill.sends-signal")
 def test_kill_delivers_signal(trace: Trace) -> None:
-    rid = "runtime.kill.sends-signal"
     check(
-        rid,
         trace.steps["kill_usr1"].ok,
         "kill SIGUSR1 of a running container succeeds",
         "exit 0",
         trace.steps["kill_usr1"].describe(),
     )
     check(
-        rid,
         trace.facts["usr1_seen"],
         "the process's SIGUSR1 trap ran",
         "'got-usr1' on stdout",
         repr(trace.output["stopped"][-300:]),
     )
-    check_equal(
-        rid, "a trapped signal does not stop the container", "running", trace.states["after_usr1"].status
-    )
+    check_equal("a trapped signal does not stop the container", "running", trace.states["after_usr1"].status)
     check(
-        rid,
         "got-term" in trace.output["stopped"],
         "SIGTERM reached the process's trap",
         "'got-term' on stdout",
@@ -373,15 +345,9 @@ def test_kill_delivers_signal(trace: Trace) -> None:
 
 @requirement("runtime.kill.error-not-running")
 def test_kill_of_stopped_container_fails_without_effect(trace: Trace) -> None:
-    rid = "runtime.kill.error-not-running"
-    check(
-        rid,
-        trace.steps["kill_stopped"].refused,
-        "kill of a stopped container is an error",
-        "non-zero exit",
-        trace.steps["kill_stopped"].describe(),
+    check_refused_without_effect(
+        "kill", trace.steps["kill_stopped"], status="stopped", after=trace.states["after_kill_stopped"]
     )
-    check_equal(rid, "status after the refused kill", "stopped", trace.states["after_kill_stopped"].status)
 
 
 @requirement(
@@ -429,7 +395,6 @@ def test_delete_removes_container(trace: Trace) -> None:
 @requirement("runtime.delete.keeps-foreign-resources")
 def test_delete_keeps_bundle(trace: Trace) -> None:
     check(
-        "runtime.delete.keeps-foreign-resources",
         trace.facts["bundle_after_delete"],
         "the bundle (not created by the runtime) survives delete",
         "config.json and rootfs/bin exist",

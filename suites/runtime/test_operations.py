@@ -9,6 +9,7 @@ import time
 import pytest
 
 from conformance.core.asserts import check, check_equal, skip_unsupported
+from conformance.runtime.asserts import check_refused_without_effect
 from conformance.runtime.bundle import build_config
 
 requirement = pytest.mark.requirement
@@ -39,7 +40,6 @@ def check_refused_without_trace(container, result, rids, what: str, state_entrie
 def test_state_without_id_fails(runtime) -> None:
     result = runtime.invoke("state")
     check(
-        "runtime.query-state.error-no-id",
         result.refused,
         "state without a container id is an error",
         "non-zero exit",
@@ -51,7 +51,6 @@ def test_state_without_id_fails(runtime) -> None:
 def test_state_of_unknown_id_fails(runtime, bundles_factory) -> None:
     result = runtime.state(bundles_factory.new_id("never-created"))
     check(
-        "runtime.query-state.error-not-exist",
         result.refused,
         "state of an id never created is an error",
         "non-zero exit",
@@ -69,7 +68,6 @@ def test_state_of_unknown_id_fails(runtime, bundles_factory) -> None:
 def test_operation_without_id_fails(runtime, operation: str) -> None:
     result = runtime.invoke(operation)
     check(
-        f"runtime.{operation}.error-no-id",
         result.refused,
         f"{operation} without a container id is an error",
         "non-zero exit",
@@ -82,7 +80,6 @@ def test_create_without_id_fails(runtime, make_container) -> None:
     container = make_container(IDLE)
     result = runtime.invoke("create", "--bundle", str(container.bundle.path))
     check(
-        "runtime.create.error-missing-args",
         result.refused,
         "create without a container id is an error",
         "non-zero exit",
@@ -191,33 +188,22 @@ def test_start_without_process_fails(make_container) -> None:
 
 @requirement("runtime.delete.error-not-stopped")
 def test_delete_of_created_container_fails_without_effect(make_container) -> None:
-    rid = "runtime.delete.error-not-stopped"
     container = make_container(IDLE)
-    check(rid, container.create().ok, "create succeeds", "exit 0", container.transcript())
+    check(container.create().ok, "create succeeds", "exit 0", container.transcript())
     result = container.delete()
-    after = container.state()
-    check(
-        rid,
-        result.refused,
-        "delete of a created (not stopped) container is an error",
-        "non-zero exit",
-        result.describe(),
-    )
-    check_equal(rid, "status after the refused delete", "created", after.status)
+    check_refused_without_effect("delete", result, status="created", after=container.state())
 
 
 @requirement("runtime.kill.sends-signal")
 def test_kill_of_created_container_stops_it(make_container) -> None:
-    rid = "runtime.kill.sends-signal"
     container = make_container(IDLE)
-    check(rid, container.create().ok, "create succeeds", "exit 0", container.transcript())
+    check(container.create().ok, "create succeeds", "exit 0", container.transcript())
     result = container.kill("SIGKILL")
-    check(rid, result.ok, "kill SIGKILL of a created container succeeds", "exit 0", result.describe())
+    check(result.ok, "kill SIGKILL of a created container succeeds", "exit 0", result.describe())
     final = container.wait_status("stopped", 10)
-    check_equal(rid, "status after SIGKILL", "stopped", final.status)
+    check_equal("status after SIGKILL", "stopped", final.status)
     time.sleep(0.1)
     check(
-        rid,
         "program-ran" not in container.bundle.stdout,
         "the user program never ran",
         "no output",
@@ -247,12 +233,10 @@ def test_id_can_be_reused_after_delete(make_container) -> None:
 
 @requirement("runtime.state.annotations-empty")
 def test_state_without_annotations(make_container) -> None:
-    rid = "runtime.state.annotations-empty"
     container = make_container(IDLE)
-    check(rid, container.create().ok, "create succeeds", "exit 0", container.transcript())
+    check(container.create().ok, "create succeeds", "exit 0", container.transcript())
     document = container.state().document or {}
     check(
-        rid,
         document.get("annotations", {}) == {},
         "annotations of a container configured without any",
         "absent or {}",
@@ -341,18 +325,15 @@ def test_create_with_config_that_is_not_json_fails_cleanly(make_container, state
 
 @requirement("config.extensibility.unknown-properties")
 def test_unknown_config_properties_are_ignored(make_container) -> None:
-    rid = "config.extensibility.unknown-properties"
     container = _hand_written("unknown-properties", make_container)
     check(
-        rid,
         container.create().ok,
         "create of a config with unknown properties succeeds",
         "exit 0",
         container.transcript(),
     )
-    check(rid, container.start().ok, "start succeeds", "exit 0", container.transcript())
+    check(container.start().ok, "start succeeds", "exit 0", container.transcript())
     check(
-        rid,
         container.wait_output("unknown-properties-ok", 10),
         "the program runs",
         "its output",

@@ -50,14 +50,12 @@ def _line(output: str, key: str) -> str:
 def test_terminal_is_a_pty(terminal_run) -> None:
     run = terminal_run
     check(
-        "config.process.terminal",
         run.created.ok,
         "create with terminal=true and a console socket",
         "exit 0",
         run.container.transcript(),
     )
     check(
-        "config.process.terminal",
         run.console.master is not None,
         "the runtime sends the pty master over the console socket",
         "a file descriptor",
@@ -65,7 +63,6 @@ def test_terminal_is_a_pty(terminal_run) -> None:
     )
     tty = _line(run.output, "tty")
     check(
-        "config.process.terminal",
         tty.startswith("/dev/pts/") or tty == "/dev/console",
         "the program's stdin is a terminal",
         "/dev/pts/N",
@@ -86,7 +83,6 @@ def test_console_size_is_applied(terminal_run) -> None:
 @requirement("config-linux.devices.default-console")
 def test_dev_console_with_terminal(terminal_run) -> None:
     check_equal(
-        "config-linux.devices.default-console",
         "type of /dev/console when terminal is set",
         "character special file",
         _line(terminal_run.output, "console"),

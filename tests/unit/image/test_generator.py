@@ -19,8 +19,8 @@ import pytest
 import zstandard
 
 from conformance.core.errors import DataFileError
+from conformance.image.faults import FAULTS
 from conformance.image.generator import (
-    FAULTS,
     build_layer,
     load_description,
     write_layout,

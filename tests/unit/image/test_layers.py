@@ -19,6 +19,7 @@ from conformance.image.generator import build_layer, write_layout
 from conformance.image.layers import (
     LayerError,
     UnsafeMemberError,
+    Whiteout,
     apply_layers,
     classify,
     expected_tree,
@@ -117,6 +118,53 @@ def test_malformed_whiteouts_are_refused(name: str) -> None:
 def test_duplicate_paths_in_one_layer_are_refused() -> None:
     with pytest.raises(LayerError, match="duplicate"):
         plan_layer(["a", "b", "./a/"])
+
+
+class Lower:
+    """A lower tree for Whiteout.hides: path -> kind."""
+
+    def __init__(self, kinds: dict[str, str]) -> None:
+        self.kinds = kinds
+
+    def kind(self, path: str) -> str | None:
+        return self.kinds.get(path)
+
+    def children(self, path: str) -> list[str]:
+        prefix = f"{path}/" if path else ""
+        return [p[len(prefix) :] for p in self.kinds if p.startswith(prefix) and "/" not in p[len(prefix) :]]
+
+
+LOWER = Lower({"a": "dir", "a/x": "file", "a/y": "dir", "a/y/z": "file", "f": "file", "l": "symlink"})
+
+
+@pytest.mark.parametrize(
+    ("whiteout", "hidden"),
+    [
+        (Whiteout("a/x"), ["a/x"]),
+        (Whiteout("a/y"), ["a/y"]),
+        (Whiteout("a/missing"), []),
+        (Whiteout("f/x"), []),  # through a file: nothing there to hide
+        (Whiteout("missing/x"), []),  # a whiteout never creates its parents
+        (Whiteout("l"), ["l"]),  # the link itself, not what it points to
+        (Whiteout("a", opaque=True), ["a/x", "a/y"]),
+        (Whiteout("", opaque=True), ["a", "f", "l"]),
+        (Whiteout("f", opaque=True), []),
+        (Whiteout("missing", opaque=True), []),
+    ],
+)
+def test_whiteout_decides_what_it_hides(whiteout: Whiteout, hidden: list[str]) -> None:
+    assert whiteout.hides(LOWER, "layer 1") == hidden
+
+
+@pytest.mark.parametrize("whiteout", [Whiteout("l/x"), Whiteout("l", opaque=True)])
+def test_whiteout_through_a_symlink_is_refused(whiteout: Whiteout) -> None:
+    with pytest.raises(UnsafeMemberError, match="symlink"):
+        whiteout.hides(LOWER, "layer 1")
+
+
+def test_plan_lists_the_whiteouts() -> None:
+    plan = plan_layer(["a/.wh.x", "b", ".wh..wh..opq"])
+    assert plan.deletions == [Whiteout("a/x"), Whiteout("", opaque=True)]
 
 
 # --- layer.md semantics --------------------------------------------------------------------------

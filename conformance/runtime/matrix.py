@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.core.cases import Expectation, parse_case_header, parse_expectation
-from conformance.core.datafile import check_keys, line_of, load_yaml, require_mapping
+from conformance.core.datafile import line_of, load_checked
 from conformance.core.errors import DataFileError
 from conformance.requirements import Catalog
 
@@ -38,41 +38,27 @@ class MatrixCase:
 
 
 def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
-    """Load one matrix file; every fault raises DataFileError naming file and line."""
-    data = require_mapping(path, load_yaml(path), "matrix file")
-    check_keys(path, data, "matrix file", {"cases"}, {"description", "defaults"})
+    """Load one matrix file; every fault raises DataFileError naming file and line.
+
+    The `data/runtime-matrix` schema checks the file's shape; the case ids' uniqueness, the
+    requirement ids and the merged config's validity are checked here.
+    """
+    data = load_checked(path, "runtime-matrix")
     defaults = data.get("defaults") or {}
-    require_mapping(path, defaults, "'defaults'", line_of(data))
-    if not isinstance(data["cases"], list) or not data["cases"]:
-        raise DataFileError(path, "'cases' must be a non-empty list", line_of(data))
     from conformance.runtime.bundle.config import build_config, merge
     from conformance.schemas import validate
 
     cases: list[MatrixCase] = []
     seen: set[str] = set()
-    for raw in data["cases"]:
-        entry = require_mapping(path, raw, "case", line_of(data))
+    for entry in data["cases"]:
         line = line_of(entry)
-        check_keys(
-            path, entry, "case", {"id", "requirements", "expect"}, {"config", "probe", "summary", "requires"}
-        )
         case_id, requirements, level = parse_case_header(path, entry, seen, catalog)
         config = entry.get("config") or {}
-        require_mapping(path, config, f"case {case_id}: 'config'", line)
         probe = entry.get("probe") or []
-        if not isinstance(probe, list) or not all(
-            isinstance(p, str) and len(p.split()) == 2 and p.split()[0] in {"file", "stat", "link"}
-            for p in probe
-        ):
-            raise DataFileError(path, f"case {case_id}: 'probe' entries are 'file|stat|link PATH'", line)
         expects = entry["expect"]
-        if not isinstance(expects, list) or not expects:
-            raise DataFileError(path, f"case {case_id}: 'expect' must be a non-empty list", line)
         requires = entry.get("requires") or []
         if isinstance(requires, str):
             requires = [requires]
-        if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
-            raise DataFileError(path, f"case {case_id}: 'requires' must be a list of names", line)
         violations = validate("runtime/config", build_config(merge(defaults, config)))
         if violations:
             shown = "; ".join(f"{v.path}: {v.message}" for v in violations[:3])
@@ -87,7 +73,7 @@ def load_matrix(path: Path, catalog: Catalog) -> list[MatrixCase]:
                 expect=tuple(parse_expectation(path, e, line) for e in expects),
                 source=f"{path}:{line}",
                 summary=str(entry.get("summary", "")),
-                requires=tuple(str(r) for r in requires),
+                requires=tuple(requires),
             )
         )
     return cases

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance.core.errors import ConformanceError
-from conformance.image.cases import KIND_KEYS, load_cases
+from conformance.image.cases import KIND_SCHEMAS, load_cases
 from conformance.image.tools import ImageTool
 from conformance.kinds.image_tool import ImageToolKind
 from conformance.plugin.stash import CALL_FAILED, conformance_session, subject_for
@@ -22,7 +22,7 @@ from conformance.requirements import load_catalog
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """`<kind>_case` tests run once per case of `matrices/<kind>.yaml` beside the test module."""
-    for kind in KIND_KEYS:
+    for kind in KIND_SCHEMAS:
         if f"{kind}_case" not in metafunc.fixturenames:
             continue
         path = Path(str(metafunc.module.__file__)).parent / "matrices" / f"{kind}.yaml"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from conformance.core.datafile import check_keys, line_of, load_yaml, require_mapping
+from conformance.core.datafile import line_of, load_checked
 from conformance.core.errors import DataFileError
 
 #: Normalized levels, strongest first.
@@ -29,6 +29,8 @@ KEYWORD_LEVELS = {
     "MAY": "MAY",
     "OPTIONAL": "MAY",
 }
+#: The schema `data/catalog` repeats ID_PATTERN, FINGERPRINT_PATTERN, LEVELS and KEYWORD_LEVELS
+#: (tests/unit/test_data_schemas.py keeps them in step).
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
 #: A sentence fingerprint: the first 16 hex digits of the SHA-256 of a normalized spec sentence.
 FINGERPRINT_PATTERN = re.compile(r"^[0-9a-f]{16}$")
@@ -97,43 +99,19 @@ def catalog_root() -> Path:
 
 
 def _load_file(path: Path) -> list[Requirement]:
-    data = require_mapping(path, load_yaml(path), "catalog file")
-    check_keys(path, data, "catalog file", {"spec", "version", "document", "url", "requirements"})
-    entries = data["requirements"]
-    if not isinstance(entries, list):
-        raise DataFileError(path, "'requirements' must be a list", line_of(data))
+    """One catalog file; its shape is checked by the `data/catalog` schema (ids, levels, keywords,
+    fingerprints), what the schema cannot say (keyword and level agree) here."""
+    data = load_checked(path, "catalog")
     result = []
-    for entry in entries:
-        entry = require_mapping(path, entry, "requirement", line_of(data))
+    for entry in data["requirements"]:
         line = line_of(entry)
-        check_keys(
-            path,
-            entry,
-            "requirement",
-            {"id", "level", "keyword", "section", "summary"},
-            {"untested", "sentences"},
-        )
-        rid, level, keyword = str(entry["id"]), str(entry["level"]), str(entry["keyword"])
-        if not ID_PATTERN.match(rid):
-            raise DataFileError(path, f"requirement id {rid!r} must match {ID_PATTERN.pattern}", line)
-        if KEYWORD_LEVELS.get(keyword) is None:
-            raise DataFileError(path, f"{rid}: unknown keyword {keyword!r}", line)
+        rid, level, keyword = entry["id"], entry["level"], entry["keyword"]
         if KEYWORD_LEVELS[keyword] != level:
             raise DataFileError(
                 path, f"{rid}: keyword {keyword} is level {KEYWORD_LEVELS[keyword]}, not {level}", line
             )
         untested = entry.get("untested")
-        if untested is not None and not str(untested).strip():
-            raise DataFileError(path, f"{rid}: 'untested' needs a reason", line)
         sentences = entry.get("sentences", [])
-        if not isinstance(sentences, list) or not all(
-            isinstance(fp, str) and FINGERPRINT_PATTERN.match(fp) for fp in sentences
-        ):
-            raise DataFileError(
-                path, f"{rid}: 'sentences' must be a list of 16 lowercase hex digits each", line
-            )
-        if len(set(sentences)) != len(sentences):
-            raise DataFileError(path, f"{rid}: 'sentences' lists a fingerprint twice", line)
         result.append(
             Requirement(
                 id=rid,
@@ -145,7 +123,7 @@ def _load_file(path: Path) -> list[Requirement]:
                 section=str(entry["section"] or ""),
                 summary=" ".join(str(entry["summary"]).split()),
                 url=str(data["url"]),
-                untested=str(untested).strip() if untested is not None else None,
+                untested=untested.strip() if untested is not None else None,
                 source=f"{path}:{line}",
                 sentences=tuple(sentences),
             )

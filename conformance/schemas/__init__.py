@@ -4,6 +4,10 @@ The schemas are package data stored beside this module as
 ``<group>/<document>.schema.json`` (for example ``runtime/config.schema.json``)
 and are addressed by name without the suffix (``"runtime/config"``).
 They use JSON Schema draft 2020-12 and are self-contained (``$defs`` only).
+
+The ``data/<kind>`` schemas describe the suite's own YAML data files (the requirement catalog,
+matrices, expectations, profiles, tool descriptions); `conformance.core.datafile.load_checked`
+reports their violations with file and line.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-__all__ = ["SchemaViolation", "load_schema", "schema_names", "validate"]
+__all__ = ["SchemaViolation", "errors", "json_path", "load_schema", "schema_names", "validate"]
 
 _SUFFIX = ".schema.json"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -88,7 +92,8 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(_load(name), format_checker=None)
 
 
-def _json_path(parts: Iterable[str | int]) -> str:
+def json_path(parts: Iterable[str | int]) -> str:
+    """The JSON path of an instance path, e.g. ``$.a[0]['b.c']`` for ``a, 0, b.c``."""
     path = "$"
     for part in parts:
         if isinstance(part, int):
@@ -123,5 +128,16 @@ def validate(name: str, document: object) -> list[SchemaViolation]:
     Raises:
         KeyError: if no bundled schema has that name.
     """
-    errors = sorted(_validator(name).iter_errors(document), key=_sort_key)
-    return [SchemaViolation(_json_path(e.absolute_path), _message(e)) for e in errors]
+    found = sorted(_validator(name).iter_errors(document), key=_sort_key)
+    return [SchemaViolation(json_path(e.absolute_path), _message(e)) for e in found]
+
+
+def errors(name: str, document: object) -> list[ValidationError]:
+    """The raw `ValidationError`s of *document* against the schema called *name*, unsorted.
+
+    For callers that word violations their own way (see `conformance.core.datafile`).
+
+    Raises:
+        KeyError: if no bundled schema has that name.
+    """
+    return list(_validator(name).iter_errors(document))

@@ -78,5 +78,5 @@ def test_broken_description_is_one_clear_error(tmp_path: Path) -> None:
     description.write_text("name: x\nexecutable: umoci\ncommands:\n  explode: [a]\n")
     code, _, output = _run_suite(tmp_path, description, "nothing")
     assert code == 4, output
-    assert "broken.yaml" in output and "unknown verb(s) explode" in output
+    assert "broken.yaml" in output and "commands: unknown key(s) explode (allowed: " in output
     assert "Traceback" not in output

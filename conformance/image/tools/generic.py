@@ -20,8 +20,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from conformance.core.datafile import check_keys, line_of, load_yaml, require_mapping
-from conformance.core.errors import DataFileError, SubjectNotUsable
+from conformance.core.datafile import load_checked
+from conformance.core.errors import SubjectNotUsable
 from conformance.core.result import CommandResult
 from conformance.image.tools.base import BuildSpec, ImageTool, stage_entries
 
@@ -32,14 +32,8 @@ class GenericTool(ImageTool):
     name = "generic"
 
     def __init__(self, path: str, *, timeout: float = 120.0, workdir: Path, description: Path) -> None:
-        data = require_mapping(description, load_yaml(description), "tool description")
-        check_keys(description, data, "tool description", {"name", "executable", "commands"}, {"version"})
-        commands = require_mapping(description, data["commands"], "'commands'", line_of(data))
-        unknown = set(commands) - set(VERB_ROLES)
-        if unknown:
-            raise DataFileError(
-                description, f"unknown verb(s) {', '.join(sorted(unknown))}", line_of(commands)
-            )
+        data = load_checked(description, "tool-description")
+        commands = data["commands"]
         executable = str(data["executable"])
         found = shutil.which(executable)
         if found is None:
@@ -57,8 +51,6 @@ class GenericTool(ImageTool):
         super().probe() if self.version_args == ["--version"] else None
 
     def _expand(self, template: list[Any], values: dict[str, str]) -> list[str]:
-        if not isinstance(template, list) or not template:
-            raise DataFileError(self.description, f"a command must be a non-empty list, got {template!r}")
         return [str(word).format(tool=self.path, **values) for word in template]
 
     def _run_template(self, verb: str, values: dict[str, str]) -> CommandResult:

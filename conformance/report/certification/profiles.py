@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.core.datafile import check_keys, line_of, load_yaml, require_mapping
+from conformance.core.datafile import line_of, load_checked
 from conformance.core.errors import ConformanceError, DataFileError
-from conformance.requirements import LEVELS, Catalog, Requirement, load_catalog
+from conformance.requirements import Catalog, Requirement, load_catalog
 
 #: Test outcomes a results document may hold (see conformance.report.results).
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
@@ -105,46 +105,34 @@ def profile_files() -> list[Path]:
     return files
 
 
-def _string_list(path: Path, entry: dict, key: str, allowed: Iterable[str] | None = None) -> tuple[str, ...]:
-    value = entry[key]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise DataFileError(path, f"{key} must be a list of strings", line_of(entry))
-    if allowed is not None:
-        unknown = sorted(set(value) - set(allowed))
-        if unknown:
-            raise DataFileError(
-                path, f"{key}: unknown {', '.join(unknown)} (known: {', '.join(allowed)})", line_of(entry)
-            )
-    return tuple(value)
+def _documents(path: Path, entry: dict, known: list[str]) -> tuple[str, ...]:
+    unknown = sorted(set(entry["documents"]) - set(known))
+    if unknown:
+        raise DataFileError(
+            path, f"documents: unknown {', '.join(unknown)} (known: {', '.join(known)})", entry["line"]
+        )
+    return tuple(entry["documents"])
 
 
-def _allowed_skips(path: Path, value: Any, line: int | None) -> dict[str, AllowedSkip]:
-    if not isinstance(value, dict):
-        raise DataFileError(path, "allowed_skips must be a mapping of requirement id to reason", line)
+def _allowed_skips(value: Mapping[str, str | Mapping[str, str]]) -> dict[str, AllowedSkip]:
+    """The schema-checked allowed_skips of a profile: a reason, or {reason, when}."""
     skips = {}
     for rid, spec in value.items():
-        if isinstance(spec, str) and spec.strip():
+        if isinstance(spec, str):
             skips[str(rid)] = AllowedSkip(" ".join(spec.split()))
-            continue
-        spec = require_mapping(path, spec, f"allowed skip {rid}", line)
-        check_keys(path, spec, f"allowed skip {rid}", {"reason"}, {"when"})
-        reason, when = spec["reason"], spec.get("when")
-        if not isinstance(reason, str) or not reason.strip():
-            raise DataFileError(path, f"allowed skip {rid}: reason must be a non-empty string", line_of(spec))
-        if when is not None and (not isinstance(when, str) or not when):
-            raise DataFileError(path, f"allowed skip {rid}: when must be a non-empty string", line_of(spec))
-        skips[str(rid)] = AllowedSkip(" ".join(reason.split()), when)
+        else:
+            skips[str(rid)] = AllowedSkip(" ".join(spec["reason"].split()), spec.get("when"))
     return skips
 
 
 def load_profiles_from(path: Path, catalog: Catalog | None = None) -> dict[str, Profile]:
-    """Parse and check a profiles file: a typo in a selector would silently empty a profile."""
+    """Parse and check a profiles file: a typo in a selector would silently empty a profile.
+
+    The `data/profiles` schema checks the file's shape (keys, levels, allowed skips); `extends`,
+    specs, documents and the allowed skips' scope are checked against each other and the catalog here.
+    """
     catalog = catalog or load_catalog()
-    data = require_mapping(path, load_yaml(path), "profiles file")
-    check_keys(path, data, "profiles file", {"profiles"})
-    raw = require_mapping(path, data["profiles"], "profiles", line_of(data))
-    keys = {"spec", "documents", "levels"}
-    optional = {"description", "warn_levels", "allowed_skips", "extends"}
+    raw = load_checked(path, "profiles")["profiles"]
     resolved: dict[str, dict[str, Any]] = {}
 
     def resolve(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -154,17 +142,14 @@ def load_profiles_from(path: Path, catalog: Catalog | None = None) -> dict[str, 
             raise DataFileError(path, f"profile {name}: extends itself ({' -> '.join((*seen, name))})")
         if name not in raw:
             raise DataFileError(path, f"profile {seen[-1]} extends unknown profile {name!r}")
-        entry = require_mapping(path, raw[name], f"profile {name}", line_of(raw))
+        entry = raw[name]
         base: dict[str, Any] = {}
         if "extends" in entry:
-            base = dict(resolve(str(entry["extends"]), (*seen, name)))
-            check_keys(path, entry, f"profile {name}", set(), keys | optional)
-        else:
-            check_keys(path, entry, f"profile {name}", keys, optional)
+            base = dict(resolve(entry["extends"], (*seen, name)))
         merged = {"warn_levels": []} | base
         merged |= {k: v for k, v in entry.items() if k not in ("extends", "allowed_skips")}
         skips = dict(base.get("allowed_skips", {}))
-        skips.update(_allowed_skips(path, entry.get("allowed_skips", {}), line_of(entry)))
+        skips.update(_allowed_skips(entry.get("allowed_skips", {})))
         merged["allowed_skips"] = skips
         merged["line"] = line_of(entry)
         resolved[name] = merged
@@ -185,13 +170,11 @@ def load_profiles_from(path: Path, catalog: Catalog | None = None) -> dict[str, 
             name=str(name),
             description=" ".join(str(entry.get("description", "")).split()),
             spec=spec,
-            documents=_string_list(path, entry, "documents", documents),
-            levels=_string_list(path, entry, "levels", LEVELS),
-            warn_levels=_string_list(path, entry, "warn_levels", LEVELS),
+            documents=_documents(path, entry, documents),
+            levels=tuple(entry["levels"]),
+            warn_levels=tuple(entry["warn_levels"]),
             allowed_skips=entry["allowed_skips"],
         )
-        if not profile.levels:
-            raise DataFileError(path, f"profile {name}: levels must name at least one level", line)
         scope = {r.id for r in profile.scope(catalog)}
         for rid in profile.allowed_skips:
             if rid not in scope:

@@ -52,7 +52,9 @@ def test_conversion_case_keys_are_mappings(tmp_path: Path, key: str) -> None:
     error: true
 """,
     )
-    with pytest.raises(DataFileError, match=f"'{key}' must be a mapping"):
+    with pytest.raises(
+        DataFileError, match=rf"conversion\.yaml:2: cases\[0\]\.{key}: must be a mapping or null, got list"
+    ):
         load_cases(path, "conversion", CATALOG)
 
 

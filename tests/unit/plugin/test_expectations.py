@@ -109,11 +109,26 @@ def test_unknown_requirement(tmp_path: Path, catalog: Catalog) -> None:
     ("entry", "fragment"),
     [
         ("{test: a, requirement: t.one, observed: x}", "missing key(s) versions"),
-        ("{test: a, requirement: t.one, versions: [], observed: x}", "'versions' must name"),
-        ("{test: a, requirement: t.one, versions: null, observed: x}", "'versions' must name"),
-        ("{test: a, requirement: t.one, versions: {a: 1}, observed: x}", "'versions' must name"),
-        ("{test: a, requirement: t.one, versions: '*', observed: ''}", "'observed' must describe"),
-        ("{test: a, requirement: t.one, versions: '*', observed: '   '}", "'observed' must describe"),
+        (
+            "{test: a, requirement: t.one, versions: [], observed: x}",
+            "deviations[0].versions: must not be empty",
+        ),
+        (
+            "{test: a, requirement: t.one, versions: null, observed: x}",
+            "deviations[0].versions: must be a string or a list, got null",
+        ),
+        (
+            "{test: a, requirement: t.one, versions: {a: 1}, observed: x}",
+            "deviations[0].versions: must be a string or a list, got mapping",
+        ),
+        (
+            "{test: a, requirement: t.one, versions: '*', observed: ''}",
+            "deviations[0].observed: must not be empty",
+        ),
+        (
+            "{test: a, requirement: t.one, versions: '*', observed: '   '}",
+            "deviations[0].observed: must not be empty",
+        ),
         ("{test: a, requirement: t.one, versions: '*'}", "missing key(s) observed"),
         ("{test: a, requirement: t.one, versions: '*', observed: x, why: y}", "unknown key(s) why"),
         ("just a string", "deviation must be a mapping"),
@@ -142,10 +157,10 @@ def test_broken_deviation(tmp_path: Path, catalog: Catalog, entry: str, fragment
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("deviations: []\n", "name exactly one of 'runtime' or 'tool'"),
+        ("deviations: []\n", "expectations file: needs exactly one of runtime, tool; got none"),
         ("runtime: runc\n", "missing key(s) deviations"),
         ("runtime: runc\ndeviations: {}\nnotes: x\n", "unknown key(s) notes"),
-        ("runtime: runc\ndeviations: {a: 1}\n", "'deviations' must be a list"),
+        ("runtime: runc\ndeviations: {a: 1}\n", "deviations: must be a list or null, got mapping"),
         ("- a\n", "expectations file must be a mapping"),
     ],
 )

@@ -179,14 +179,16 @@ def test_unknown_keyword(tmp_path: Path) -> None:
 def test_level_must_be_normalized(tmp_path: Path) -> None:
     """`level` is the normalized level, never the keyword itself."""
     root = write_catalog(tmp_path, {"a.yaml": HEADER + entry("a.bad", "'MUST NOT'", "'MUST NOT'")})
-    assert "keyword MUST NOT is level MUST, not MUST NOT" in str(load_error(root))
+    assert "requirements[0].level: unknown level 'MUST NOT' (allowed: MUST, SHOULD, MAY)" in str(
+        load_error(root)
+    )
 
 
 @pytest.mark.parametrize("rid", ["Config.foo", "a_b", "a..b!", "-a", "a.", "x", "a b"])
 def test_bad_id_charset(tmp_path: Path, rid: str) -> None:
     root = write_catalog(tmp_path, {"a.yaml": HEADER + entry(f"'{rid}'")})
     error = load_error(root)
-    assert f"requirement id {rid!r} must match" in str(error)
+    assert f"requirements[0].id: {rid!r} must match" in str(error)
     assert error.line == 6
 
 
@@ -214,14 +216,14 @@ def test_duplicate_id_in_one_file(tmp_path: Path) -> None:
 def test_empty_untested_reason(tmp_path: Path, untested: str) -> None:
     root = write_catalog(tmp_path, {"a.yaml": HEADER + entry("a.b", extra=f"untested: {untested}")})
     error = load_error(root)
-    assert "a.b: 'untested' needs a reason" in str(error)
+    assert "requirements[0].untested: must not be empty or blank" in str(error)
     assert error.line == 6
 
 
 def test_unknown_requirement_key(tmp_path: Path) -> None:
     root = write_catalog(tmp_path, {"a.yaml": HEADER + entry("a.ok") + entry("a.b", extra="untestd: typo")})
     error = load_error(root)
-    assert "requirement: unknown key(s) untestd" in str(error)
+    assert "requirements[1]: unknown key(s) untestd (allowed: " in str(error)
     assert str(error).startswith(f"{root / 'a.yaml'}:11:")
 
 
@@ -237,7 +239,7 @@ def test_missing_requirement_key(tmp_path: Path) -> None:
     [
         (HEADER.replace("url: https://example.invalid/test.md\n", "") + entry("a.b"), "missing key(s) url"),
         (HEADER + entry("a.b") + "extra: 1\n", "unknown key(s) extra"),
-        (HEADER + "  {}\n", "'requirements' must be a list"),
+        (HEADER + "  {}\n", "requirements: must be a list, got mapping"),
         (HEADER + "  - just-a-string\n", "requirement must be a mapping"),
         ("[]\n", "catalog file must be a mapping"),
         (HEADER + "  - id: [\n", "invalid YAML"),
@@ -355,7 +357,7 @@ def test_sentences_are_kept(tmp_path: Path) -> None:
 def test_bad_sentences(tmp_path: Path, value: str) -> None:
     root = write_catalog(tmp_path, {"a.yaml": HEADER + entry("a.b", extra=f"sentences: {value}")})
     error = load_error(root)
-    assert "a.b: 'sentences'" in str(error)
+    assert "requirements[0].sentences" in str(error)
     assert error.line == 6
 
 

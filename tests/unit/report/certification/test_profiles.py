@@ -185,10 +185,16 @@ def test_default_profile_follows_the_spec(tmp_path: Path) -> None:
     ("body", "error"),
     [
         ("profiles: {p: {spec: runtime-spec, documents: [nope.md], levels: [MUST]}}", "unknown nope.md"),
-        ("profiles: {p: {spec: runtime-spec, documents: [runtime.md], levels: [MUSTY]}}", "unknown MUSTY"),
+        (
+            "profiles: {p: {spec: runtime-spec, documents: [runtime.md], levels: [MUSTY]}}",
+            "levels\\[0\\]: unknown value 'MUSTY'",
+        ),
         ("profiles: {p: {spec: other-spec, documents: [runtime.md], levels: [MUST]}}", "unknown spec"),
         ("profiles: {p: {spec: runtime-spec, documents: [runtime.md], level: [MUST]}}", "missing key"),
-        ("profiles: {p: {spec: runtime-spec, documents: [runtime.md], levels: []}}", "at least one level"),
+        (
+            "profiles: {p: {spec: runtime-spec, documents: [runtime.md], levels: []}}",
+            "profiles.p.levels: must not be empty",
+        ),
         (
             "profiles: {p: {spec: runtime-spec, documents: [runtime.md], levels: [MUST],"
             " allowed_skips: {config.hooks.timeout: why}}}",
@@ -197,7 +203,7 @@ def test_default_profile_follows_the_spec(tmp_path: Path) -> None:
         (
             "profiles: {p: {spec: runtime-spec, documents: [runtime.md], levels: [MUST],"
             " allowed_skips: {runtime.create.creates: {reason: ''}}}}",
-            "reason must be a non-empty string",
+            r"profiles\.p\.allowed_skips\['runtime\.create\.creates'\]\.reason: must not be empty",
         ),
         ("profiles: {a: {extends: b}, b: {extends: a}}", "extends itself"),
         ("profiles: {a: {extends: c}}", "unknown profile 'c'"),

@@ -171,8 +171,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test asking for a kind's fixture runs once per subject of that kind."""
+    """A test asking for a kind's fixture runs once per subject of that kind (the id's first part)."""
     session = metafunc.config.stash[SESSION_KEY]
     for kind in session.kinds:
         if kind.fixture in metafunc.fixturenames:

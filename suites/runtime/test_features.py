@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from conformance.core.asserts import check, check_equal, skip_unsupported
+from conformance.core import semver
+from conformance.core.asserts import check, check_equal, fail, skip_unsupported
 from conformance.runtime.hooks import HOOK_TYPES, logging_hook, read_log
 from conformance.schemas import validate
 
@@ -59,26 +60,48 @@ def test_features_document_matches_schema(features: dict) -> None:
     )
 
 
+@requirement("features.specification-version.min", "features.specification-version.max")
+def test_features_versions_are_semver(features: dict) -> None:
+    for key, rid in (
+        ("ociVersionMin", "features.specification-version.min"),
+        ("ociVersionMax", "features.specification-version.max"),
+    ):
+        value = features.get(key)
+        check(rid, semver.is_semver(value), f"{key} is a SemVer 2.0.0 version", "e.g. 1.0.0", repr(value))
+
+
 @requirement("features.specification-version.max-not-below-min")
 def test_features_version_range(features: dict) -> None:
     low, high = features.get("ociVersionMin"), features.get("ociVersionMax")
-    check(
-        _version(high) >= _version(low),
-        "ociVersionMax is not below ociVersionMin",
-        f">= {low}",
-        high,
-    )
+    try:
+        ordered = semver.parse(high) >= semver.parse(low)
+    except semver.SemVerError as exc:
+        fail("ociVersionMin and ociVersionMax can be compared", "two SemVer versions", str(exc))
+    check(ordered, "ociVersionMax is not below ociVersionMin", f">= {low}", high)
 
 
-def _version(text: object) -> tuple[int, ...]:
-    core = str(text).split("-")[0].split("+")[0]
-    return tuple(int(part) if part.isdigit() else 0 for part in core.split("."))
-
-
-@requirement("features.specification-version.max-accepted")
-def test_features_max_version_is_accepted(features: dict, probe) -> None:
-    run = probe({"ociVersion": features["ociVersionMax"]})
-    run.require_report(["features.specification-version.max-accepted"])
+@pytest.mark.parametrize(
+    ("key", "rid"),
+    [
+        pytest.param(
+            "ociVersionMin",
+            "features.specification-version.min-accepted",
+            id="min",
+            marks=requirement("features.specification-version.min-accepted"),
+        ),
+        pytest.param(
+            "ociVersionMax",
+            "features.specification-version.max-accepted",
+            id="max",
+            marks=requirement("features.specification-version.max-accepted"),
+        ),
+    ],
+)
+def test_features_version_bounds_are_accepted(features: dict, probe, key: str, rid: str) -> None:
+    if not semver.is_semver(features.get(key)):
+        skip_unsupported(rid, f"{key} {features.get(key)!r} is not a version to try")
+    run = probe({"ociVersion": features[key]})
+    run.require_report([rid])
 
 
 @requirement("features.hooks.supported")

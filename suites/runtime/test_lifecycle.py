@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.core import semver
 from conformance.core.asserts import check, check_equal
 from conformance.core.result import CommandResult
 from conformance.runtime.asserts import check_refused_without_effect
@@ -167,9 +168,9 @@ def test_state_oci_version(trace: Trace) -> None:
     for status in STATUSES:
         version = trace.states[status].get("ociVersion")
         check(
-            isinstance(version, str) and bool(version),
-            f"ociVersion while {status}",
-            "a non-empty string",
+            semver.is_semver(version),
+            f"ociVersion while {status} is a SemVer 2.0.0 version",
+            "e.g. 1.0.2",
             repr(version),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from conformance import RUNTIME_SPEC_VERSION
@@ -102,4 +103,13 @@ class RuntimeKind(SubjectKind):
         workspace: RuntimeWorkspace | None = session.state.get(self.name)
         if workspace is None:
             return []
-        return workspace.janitor.sweep(list(session.subjects_of(self).values()))  # type: ignore[arg-type]
+        stuck = workspace.janitor.sweep(list(session.subjects_of(self).values()))  # type: ignore[arg-type]
+        from conformance.runtime import cgroups
+
+        try:
+            mountinfo = Path("/proc/self/mountinfo").read_text()
+        except OSError:
+            return stuck
+        leaked = cgroups.remove_named(workspace.janitor.created, mountinfo)
+        session.removed += [f"cgroup directory {path}" for path in leaked]
+        return stuck

@@ -349,6 +349,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             f"oci-conformance: killed {len(state.strays)} process(es) the runtime left behind: "
             + "; ".join(state.strays)
         )
+    if reporter and state.removed:
+        reporter.write_line(
+            f"oci-conformance: removed {len(state.removed)} thing(s) the runtime left behind: "
+            + "; ".join(state.removed)
+        )
     written = _write_reports(session.config, state)
     for path in written:
         if reporter:

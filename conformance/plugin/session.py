@@ -78,6 +78,8 @@ class Session:
     leftovers: list[str] = field(default_factory=list)
     #: Processes a subject left running after its containers were deleted (killed at close).
     strays: list[str] = field(default_factory=list)
+    #: Other things a subject left behind that the session removed (e.g. cgroup directories).
+    removed: list[str] = field(default_factory=list)
     closed: bool = False
 
     def value(self, name: str) -> Any:

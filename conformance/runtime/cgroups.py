@@ -6,6 +6,7 @@ as input, so the same code runs against the host and against a fake tree in unit
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,3 +117,31 @@ def observe(proc_cgroup: str, mountinfo: str, *, prefix: Path = Path("/")) -> Cg
             view.dirs[controller] = str(directory)
             view.files[controller] = read_files(directory)
     return view
+
+
+def remove_named(names: set[str], mountinfo: str, *, depth: int = 6, prefix: Path = Path("/")) -> list[str]:
+    """Remove cgroup directories whose name is in `names`, in every mounted hierarchy.
+
+    For what a runtime left behind after its containers were deleted: a directory still
+    holding a process cannot be removed and is left (rmdir fails); its children go first.
+    """
+    removed = []
+    for hierarchy in hierarchies(mountinfo):
+        top = prefix / str(hierarchy.mount_point).lstrip("/")
+        found = []
+        for current, dirs, _ in os.walk(top):
+            level = len(Path(current).relative_to(top).parts)
+            if level >= depth:
+                dirs[:] = []
+            found += [Path(current) / d for d in dirs if d in names]
+        for directory in sorted(found, key=lambda p: len(p.parts), reverse=True):
+            for child in sorted(directory.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+                if child.is_dir():
+                    with contextlib.suppress(OSError):
+                        child.rmdir()
+            try:
+                directory.rmdir()
+            except OSError:
+                continue
+            removed.append(str(directory))
+    return removed

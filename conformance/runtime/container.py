@@ -51,9 +51,12 @@ class Janitor:
     def __init__(self) -> None:
         self.live: dict[tuple[int, str], tuple[RuntimeDriver, str]] = {}
         self.problems: list[str] = []
+        #: Every id ever created, also those deleted since (to find what a runtime leaked).
+        self.created: set[str] = set()
 
     def track(self, runtime: RuntimeDriver, container_id: str) -> None:
         self.live[(id(runtime), container_id)] = (runtime, container_id)
+        self.created.add(container_id)
 
     def remove(self, runtime: RuntimeDriver, container_id: str) -> bool:
         """Kill and force-delete; True when the runtime no longer knows the id."""

@@ -84,3 +84,14 @@ def test_a_non_root_mount_resolves_relative_to_its_root(tmp_path: Path) -> None:
     tree(tmp_path / "sys/fs/cgroup/memory/c1", {"memory.limit_in_bytes": "1"})
     view = cgroups.observe("3:memory:/box/c1\n", mountinfo, prefix=tmp_path)
     assert view.files["memory"] == {"memory.limit_in_bytes": "1"}
+
+
+def test_remove_named_takes_only_those_names_children_first(tmp_path: Path) -> None:
+    root = tmp_path / "sys/fs/cgroup"
+    for name in ("memory/oci-conf-a", "memory/box/oci-conf-b/sub", "pids/oci-conf-a", "memory/other"):
+        (root / name).mkdir(parents=True)
+    removed = cgroups.remove_named({"oci-conf-a", "oci-conf-b"}, V1_MOUNTINFO, prefix=tmp_path)
+    assert sorted(removed) == sorted(
+        str(root / p) for p in ("memory/oci-conf-a", "memory/box/oci-conf-b", "pids/oci-conf-a")
+    )
+    assert (root / "memory/other").is_dir() and (root / "memory/box").is_dir()

@@ -397,12 +397,15 @@ def run_with_agent(
 
 
 @pytest.fixture
-def notify_run(runtime, make_container, bundles_factory) -> NotifyRun:
-    if host.missing_features(["seccomp"]):
-        skip_unsupported("config-linux.seccomp-state.payload", "; ".join(host.missing_features(["seccomp"])))
+def notify_run(request, runtime, make_container, bundles_factory) -> NotifyRun:
+    marker = request.node.get_closest_marker("requirement")
+    ids = list(marker.args) if marker else ["config-linux.seccomp-state.payload"]
+    missing = host.missing_features(["seccomp"])
+    if missing:
+        skip_unsupported(ids, "; ".join(missing))
     problem = kernel_layout_problem()
     if problem:
-        skip_unsupported("config-linux.seccomp-state.payload", problem)
+        skip_unsupported(ids, problem)
     run = _NOTIFY_RUNS.get(id(runtime))
     if run is None:
         run, _ = run_with_agent(

@@ -33,6 +33,9 @@ def add_parsers(subparsers: Any) -> None:
     coverage.add_argument(
         "--strict", action="store_true", help="exit 1 if a requirement is neither covered nor explained"
     )
+    coverage.add_argument(
+        "--summary", action="store_true", help="print a table per spec document instead of every requirement"
+    )
     coverage.set_defaults(handler=cmd_coverage)
     drift = subparsers.add_parser(
         "drift", help="check that every normative sentence of a spec's markdown has a catalog entry"
@@ -110,6 +113,8 @@ def cmd_coverage(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
     for rid, codes in validator_coverage().items():
         covered.setdefault(rid, []).extend(codes)
     catalog = load_catalog()
+    if args.summary:
+        print(coverage_table(catalog, covered, args))
     gaps = 0
     for r in catalog:
         if args.document and r.document not in args.document:
@@ -124,9 +129,39 @@ def cmd_coverage(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
         else:
             status = "NOT COVERED"
             gaps += 1
-        print(f"{r.id:58} {r.level:6} {status}")
+        if not args.summary:
+            print(f"{r.id:58} {r.level:6} {status}")
     print(f"{gaps} requirement(s) neither covered nor explained")
     return 1 if args.strict and gaps else 0
+
+
+def coverage_table(catalog, covered: dict[str, list[str]], args: argparse.Namespace) -> str:
+    """Per spec document: entries, how many are explained as untestable, and how many of the
+    MUST/SHOULD entries a black-box suite can observe (not explained) have a check."""
+    rows: dict[tuple[str, str], dict[str, int]] = {}
+    for r in catalog:
+        if (args.spec and r.spec != args.spec) or (args.document and r.document not in args.document):
+            continue
+        row = rows.setdefault(
+            (r.spec, r.document), dict.fromkeys(("all", "untested", "observable", "checked"), 0)
+        )
+        row["all"] += 1
+        if r.untested:
+            row["untested"] += 1
+        elif r.level in ("MUST", "SHOULD"):
+            row["observable"] += 1
+            row["checked"] += bool(covered.get(r.id))
+    lines = [
+        "| spec | document | entries | explained as untestable | observable MUST/SHOULD | checked | share |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (spec, document), row in sorted(rows.items()):
+        share = f"{100 * row['checked'] / row['observable']:.0f}%" if row["observable"] else "-"
+        lines.append(
+            f"| {spec} | {document} | {row['all']} | {row['untested']} | {row['observable']} "
+            f"| {row['checked']} | {share} |"
+        )
+    return "\n".join(lines)
 
 
 def cmd_drift(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:

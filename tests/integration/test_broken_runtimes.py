@@ -44,8 +44,12 @@ class Broken:
 
     @property
     def id(self) -> str:
-        ignored = dict(self.env).get("BROKEN_IGNORE", "")
-        return f"{self.wrapper}[{ignored}]" if ignored else self.wrapper
+        env = dict(self.env)
+        ignored = env.get("BROKEN_IGNORE", "")
+        if ignored:
+            return f"{self.wrapper}[{ignored}]"
+        # An override alone says little in an id; the case's place in its file names it.
+        return f"{self.wrapper}[{self.source}]" if "BROKEN_OVERRIDE" in env else self.wrapper
 
 
 def load_cases(directory: Path) -> list[Broken]:

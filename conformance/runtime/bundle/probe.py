@@ -365,8 +365,8 @@ def _parse_report(output: str) -> ProbeReport:
     return report
 
 
-#: Namespaces and capability sets every current Linux kernel shows in /proc.
-_EXPECTED_NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")
+#: Namespaces and capability sets every current Linux kernel shows in /proc (time since 5.6).
+_EXPECTED_NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 _CAPABILITY_SETS = ("inheritable", "permitted", "effective", "bounding", "ambient")
 
 

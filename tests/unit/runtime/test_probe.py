@@ -373,7 +373,7 @@ def test_full_report_has_nothing_unobservable(report: ProbeReport) -> None:
 def test_minimal_report_lists_every_absent_source() -> None:
     parsed = parse_report(frame(minimal_sections()))
     assert set(parsed.unobservable) == {
-        *(f"namespaces.{ns}" for ns in ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")),
+        *(f"namespaces.{ns}" for ns in ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")),
         *(f"capabilities.{cs}" for cs in ("inheritable", "permitted", "effective", "bounding", "ambient")),
         "rlimits",
         "cwd",
@@ -403,6 +403,16 @@ def test_old_kernel_without_cgroup_namespace_and_ambient_caps() -> None:
     sections["status"] = "\n".join(line for line in STATUS.splitlines() if not line.startswith("CapAmb"))
     parsed = parse_report(frame(list(sections.items())))
     assert parsed.unobservable == ["namespaces.cgroup", "capabilities.ambient"]
+
+
+def test_sandbox_without_time_namespace_makes_it_unobservable() -> None:
+    """gVisor's /proc/self/ns lists only net, pid and user: the others cannot be judged."""
+    sections = dict(full_sections())
+    sections["namespaces"] = "\n".join(
+        line for line in NAMESPACES.splitlines() if line.split()[0] in ("net", "pid", "user")
+    )
+    parsed = parse_report(frame(list(sections.items())))
+    assert parsed.unobservable == [f"namespaces.{ns}" for ns in ("cgroup", "ipc", "mnt", "time", "uts")]
 
 
 # -- garbage ----------------------------------------------------------------------------------

@@ -242,8 +242,8 @@ def test_mounts(report: ProbeReport) -> None:
         source="shm",
         options=("rw", "nosuid", "nodev", "noexec"),
         super_options=("rw", "size=65536k", "mode=1777"),
-        propagation=("master",),
-        optional_fields=("master:1",),
+        propagation=("shared", "master"),
+        optional_fields=("shared:5", "master:1"),
     )
     assert report.mounts[2].mount_point == "/my dir"
     assert report.mounts[2].super_options == ()

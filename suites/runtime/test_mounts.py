@@ -251,3 +251,28 @@ def test_features_mount_options_leave_out_filesystem_data(mount_options: list[st
         [],
         specific,
     )
+
+
+@requirement("features-linux.mount-extensions.idmap-partial")
+def test_features_report_idmap_when_mount_mappings_work(runtime, probe, idmap_source: Path) -> None:
+    """A runtime that applies a mount's uidMappings must say idmap is enabled in features."""
+    result = runtime.features()
+    if not result.ok:
+        skip_unsupported(
+            "features-linux.mount-extensions.idmap-partial",
+            f"{runtime.name} {runtime.version} does not implement the optional features operation",
+        )
+    idmap = ((json.loads(result.stdout).get("linux") or {}).get("mountExtensions") or {}).get("idmap") or {}
+    if idmap.get("enabled") is True:
+        return
+    mount = _bind("/mnt/idmap", idmap_source, "bind", "idmap")
+    run = probe(_with_mounts({**mount, **MAPPINGS}), ("exec owner stat -c %u:%g /mnt/idmap/file",))
+    owner = _owners(run.report, "owner") if run.report is not None else "(the container was not created)"
+    check(
+        "features-linux.mount-extensions.idmap-partial",
+        owner == f"{HOST_UID}:{HOST_UID}" or run.report is None,
+        f"features reports linux.mountExtensions.idmap.enabled={idmap.get('enabled')!r}, so a mount's "
+        "uidMappings/gidMappings are not applied",
+        f"the file keeps its owner {HOST_UID}:{HOST_UID}",
+        owner,
+    )

@@ -91,6 +91,10 @@ class Mount:
     source: str
     options: tuple[str, ...]
     super_options: tuple[str, ...]
+    #: Propagation tags from mountinfo's optional fields, numbers dropped: "shared", "master",
+    #: "propagate_from", "unbindable"; empty for a private mount. Raw fields in `optional_fields`.
+    propagation: tuple[str, ...] = ()
+    optional_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -273,6 +277,8 @@ def _parse_mountinfo(text: str) -> list[Mount]:
                 source=rest[1],
                 options=tuple(fields[5].split(",")),
                 super_options=tuple(rest[2].split(",")) if len(rest) > 2 else (),
+                propagation=tuple(tag.partition(":")[0] for tag in fields[6:]),
+                optional_fields=tuple(fields[6:]),
             )
         )
     return mounts

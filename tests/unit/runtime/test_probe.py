@@ -242,6 +242,8 @@ def test_mounts(report: ProbeReport) -> None:
         source="shm",
         options=("rw", "nosuid", "nodev", "noexec"),
         super_options=("rw", "size=65536k", "mode=1777"),
+        propagation=("shared", "master"),
+        optional_fields=("shared:5", "master:1"),
     )
     assert report.mounts[2].mount_point == "/my dir"
     assert report.mounts[2].super_options == ()
@@ -260,6 +262,26 @@ def test_mountinfo_octal_escapes() -> None:
     sections["mountinfo"] = "30 22 0:40 / /a\\011b\\134c rw - tmpfs tmpfs rw\n"
     parsed = parse_report(frame(list(sections.items())))
     assert parsed.mounts[0].mount_point == "/a\tb\\c"
+
+
+def test_mountinfo_propagation_from_optional_fields() -> None:
+    sections = dict(minimal_sections())
+    sections["mountinfo"] = (
+        "30 22 0:40 / /private rw - tmpfs a rw\n"
+        "31 22 0:41 / /shared rw,nosuid shared:7 - tmpfs b rw\n"
+        "32 22 0:41 / /slave rw master:7 - tmpfs b rw\n"
+        "33 22 0:41 / /both rw shared:9 master:7 propagate_from:2 - tmpfs b rw\n"
+        "34 22 0:42 / /unbindable rw unbindable - tmpfs c rw,size=1024k\n"
+    )
+    mounts = {m.mount_point: m for m in parse_report(frame(list(sections.items()))).mounts}
+    assert mounts["/private"].propagation == () and mounts["/private"].optional_fields == ()
+    assert mounts["/shared"].propagation == ("shared",)
+    assert mounts["/shared"].optional_fields == ("shared:7",)
+    assert mounts["/shared"].options == ("rw", "nosuid")
+    assert mounts["/slave"].propagation == ("master",)
+    assert mounts["/both"].propagation == ("shared", "master", "propagate_from")
+    assert mounts["/unbindable"].propagation == ("unbindable",)
+    assert mounts["/unbindable"].super_options == ("rw", "size=1024k")
 
 
 def test_namespaces(report: ProbeReport) -> None:

@@ -9,7 +9,7 @@ import pytest
 from conformance.core import semver
 from conformance.core.asserts import check, check_equal, fail, skip_unsupported
 from conformance.runtime.hooks import HOOK_TYPES, logging_hook, read_log
-from conformance.schemas import validate
+from conformance.schemas import load_schema, validate
 
 requirement = pytest.mark.requirement
 
@@ -141,3 +141,78 @@ def test_features_advertised_namespaces_are_created(features: dict, probe) -> No
         if report.namespaces.get(PLAIN_NAMESPACES[ns]) == run.host["ns"].get(PLAIN_NAMESPACES[ns])
     ]
     check_equal("config-linux.namespaces.create", "advertised namespaces that were not new", [], same)
+
+
+def _undefined_properties(document: object, schema: dict, root: dict, where: str) -> list[str]:
+    """JSON paths of object keys the schema (runtime-spec v1.3.0's features) does not define."""
+    while "$ref" in schema:
+        schema = root["$defs"][schema["$ref"].removeprefix("#/$defs/")]
+    if not isinstance(document, dict) or not isinstance(schema.get("properties"), dict):
+        return []
+    extra = schema.get("additionalProperties")
+    found = []
+    for key, value in document.items():
+        if key in schema["properties"]:
+            found += _undefined_properties(value, schema["properties"][key], root, f"{where}.{key}")
+        elif not isinstance(extra, dict):  # maps (annotations) define their keys by a value schema
+            found.append(f"{where}.{key}")
+    return found
+
+
+@requirement("features.specification-version.no-unknown-properties")
+def test_features_has_only_defined_properties(features: dict) -> None:
+    """Every property the document shows is one the spec version it reports defines.
+
+    Judged against v1.3.0's features: a runtime reporting a newer ociVersionMax may use more.
+    """
+    try:
+        newer = semver.parse(features.get("ociVersionMax")) > semver.parse("1.3.0")
+    except semver.SemVerError:
+        newer = False
+    if newer:
+        skip_unsupported(f"the runtime reports {features['ociVersionMax']}, newer than this suite's spec")
+    schema = load_schema("runtime/features")
+    check_equal(
+        "properties runtime-spec v1.3.0 does not define",
+        [],
+        _undefined_properties(features, schema, schema, "$"),
+    )
+
+
+@requirement("features.annotations.map")
+def test_features_annotations_follow_config_conventions(features: dict) -> None:
+    annotations = features.get("annotations")
+    if annotations is None:
+        skip_unsupported("the runtime reports no annotations")
+    check(isinstance(annotations, dict), "annotations is a map", "an object", type(annotations).__name__)
+    bad = [
+        f"{k!r}: {v!r}"
+        for k, v in annotations.items()
+        if not (isinstance(k, str) and k and isinstance(v, str))
+    ]
+    check_equal("annotations that are not a non-empty key with a string value", [], bad)
+
+
+@requirement("features.structure.null-not-empty")
+def test_an_empty_hooks_list_means_none(features: dict, make_container) -> None:
+    """`hooks: []` says no hook is supported (null would say unknown): then none may run."""
+    if features.get("hooks") != []:
+        skip_unsupported(
+            f"the runtime reports hooks {features.get('hooks')!r}, not an empty list, so there is no "
+            "empty value to tell from null"
+        )
+    container = make_container({"process": {"args": ["/bin/true"]}})
+    rootfs = container.bundle.rootfs
+    container.bundle.write_config(
+        dict(container.bundle.config, hooks={"prestart": [logging_hook("prestart", rootfs)]})
+    )
+    created = container.create()
+    if created.ok:
+        container.start()
+        container.wait_status("stopped", 15)
+    check(
+        created.refused or "prestart" not in read_log(rootfs),
+        "a prestart hook, with features claiming no hook type is supported",
+        "refused or not run ([] means none; only null may mean unknown)",
+        "the hook ran",
+    )

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from conformance.core.asserts import check, check_equal, skip_unsupported
 from conformance.core.errors import ProbeError
+from conformance.runtime import host
 from conformance.runtime.bundle.config import default_config
 from conformance.runtime.bundle.probe import parse_report
 
@@ -275,4 +277,80 @@ def test_features_report_idmap_when_mount_mappings_work(runtime, probe, idmap_so
         "uidMappings/gidMappings are not applied",
         f"the file keeps its owner {HOST_UID}:{HOST_UID}",
         owner,
+    )
+
+
+#: A user namespace for the container: 0-999 -> host 100000-100999, and 1000 -> host root, so the
+#: rootfs (host root's) stays readable.
+USERNS = {
+    "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount", "user")],
+    "uidMappings": [
+        {"containerID": 0, "hostID": 100000, "size": 1000},
+        {"containerID": 1000, "hostID": 0, "size": 1},
+    ],
+    "gidMappings": [
+        {"containerID": 0, "hostID": 100000, "size": 1000},
+        {"containerID": 1000, "hostID": 0, "size": 1},
+    ],
+}
+#: What the source filesystem records as the owner of the file the fallback test reads.
+ON_DISK = 5
+
+
+@pytest.mark.parametrize("option", ["idmap", "ridmap"])
+@requirement(
+    "config.mount-options.idmap-no-mapping-error",
+    "config.mount-options.idmap-userns-fallback",
+    "config.mount-options.ridmap-no-mapping-error",
+    "config.mount-options.ridmap-userns-fallback",
+)
+def test_idmap_without_mappings_in_a_user_namespace(make_container, bundles_factory, option: str) -> None:
+    """No mount mappings, but a user namespace: use its mapping (MAY), or else report an error.
+
+    Through the container's own mapping a file stored as uid 5 shows as 5 inside; a plain bind
+    mount (the option ignored) shows host uid 5 as the overflow id, which is neither outcome.
+    """
+    missing = host.missing_features(["user-namespaces", "mount_setattr"])
+    error_rid, fallback_rid = (
+        f"config.mount-options.{option}-no-mapping-error",
+        f"config.mount-options.{option}-userns-fallback",
+    )
+    if missing:
+        skip_unsupported([error_rid, fallback_rid], "; ".join(missing))
+    source = Path(tempfile.mkdtemp(prefix=f"{option}-", dir=bundles_factory.workdir))
+    source.chmod(0o755)
+    (source / "file").write_text("x\n")
+    os.chown(source / "file", ON_DISK, ON_DISK)
+    mount = {
+        "destination": "/mnt/idmap",
+        "type": "bind",
+        "source": str(source),
+        "options": ["rbind" if option == "ridmap" else "bind", option],
+    }
+    container = make_container(
+        _with_mounts(mount),
+        {"linux": USERNS},
+        {"process": {"args": ["/bin/sh", "-c", "stat -c %u:%g /mnt/idmap/file"]}},
+        hint=f"{option}-userns",
+    )
+    created = container.create()
+    if created.refused:
+        return  # the error the spec asks for where the runtime does not fall back
+    check(
+        error_rid,
+        created.ok,
+        f"create with a {option} mount and no mappings",
+        "exit 0 or an error",
+        created.describe(),
+    )
+    container.start()
+    container.wait_status("stopped", 15)
+    shown = container.bundle.stdout.strip()
+    check(
+        error_rid,
+        shown == f"{ON_DISK}:{ON_DISK}",
+        f"owner of a file stored as {ON_DISK}:{ON_DISK}, through a {option} mount with no mappings of its "
+        "own in a user namespace: the container's mapping applied, since create did not fail",
+        f"{ON_DISK}:{ON_DISK} (or create refused)",
+        shown or "<nothing printed>",
     )

@@ -300,38 +300,6 @@ def test_namespace_without_type_is_refused(make_container, state_entries) -> Non
     )
 
 
-@requirement("config-linux.namespaces.path-absolute", "runtime.errors.no-side-effects")
-def test_relative_namespace_path_is_refused(
-    runtime, make_container, namespace_files: NamespaceFiles, state_entries
-) -> None:
-    """A relative path is refused even where it names a network namespace relative to the bundle."""
-    container = make_container({"linux": {"namespaces": [*PLAIN, {"type": "network", "path": "netns"}]}})
-    netns = namespace_files.network(container.bundle.path / "netns")
-    result = container.create()
-    if result.ok:
-        pid = (container.state().document or {}).get("pid")
-        joined = ""
-        visible = runtime.host_visible_process and isinstance(pid, int) and pid > 0
-        if visible and os.path.exists(f"/proc/{pid}/ns/net"):
-            same = _inode(os.readlink(f"/proc/{pid}/ns/net")) == str(os.stat(netns).st_ino)
-            joined = (
-                f" (the container {'joined' if same else 'did not join'} the namespace at <bundle>/netns)"
-            )
-        fail(
-            "config-linux.namespaces.path-absolute",
-            "create with the relative namespace path 'netns' is an error",
-            "non-zero exit",
-            f"exit 0{joined}",
-        )
-    check_refused_without_trace(
-        container,
-        result,
-        "config-linux.namespaces.path-absolute",
-        "create with the relative namespace path 'netns' is an error",
-        state_entries,
-    )
-
-
 # -- user namespace mappings and file ownership ------------------------------------------------
 
 

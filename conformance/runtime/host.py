@@ -35,7 +35,7 @@ def _status(text: str) -> dict[str, str]:
 
 
 def observe(pid: int) -> dict[str, Any]:
-    """What the host sees of process `pid`: namespaces, cgroups, status fields, mounts."""
+    """What the host sees of process `pid`: namespaces, cgroups (raw and as `limits`), status, mounts."""
     base = f"/proc/{pid}"
     namespaces = {}
     for name in sorted(os.listdir(f"{base}/ns")) if os.path.isdir(f"{base}/ns") else ():
@@ -48,6 +48,7 @@ def observe(pid: int) -> dict[str, Any]:
         "pid": pid,
         "namespaces": namespaces,
         "cgroup": view.as_dict(),
+        "limits": cgroups.limits(view),
         "status": _status(_read(f"{base}/status") or ""),
         "mountinfo": _read(f"{base}/mountinfo") or "",
         "uid_map": (_read(f"{base}/uid_map") or "").split("\n"),

@@ -313,4 +313,5 @@ STRONGER_THAN_CATALOG = {
     "config.zos-invalid": "the zos object is described by schema/config-zos.json",
     "config.vm-invalid": "the vm object is described by schema/config-vm.json",
     "features.schema": "schema/test/features/bad/*.json are refused",
+    "state.annotations": "state annotations, when present, are a map of strings (schema/state-schema.json)",
 }

@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from conformance.core.findings import Report
 from conformance.image.mediatypes import JSON_DOCUMENTS
 from conformance.image.validator import validate_archive, validate_document, validate_layout
-from conformance.core.findings import Report
 from conformance.runtime import validator as runtime_validator
 
 PROG = "oci-conformance validate"
@@ -46,7 +46,9 @@ def add_parsers(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "path", metavar="PATH", help="layout directory, oci-archive tar, runtime bundle directory, or document file"
+        "path",
+        metavar="PATH",
+        help="layout directory, oci-archive tar, runtime bundle directory, or document file",
     )
     parser.add_argument(
         "--media-type",

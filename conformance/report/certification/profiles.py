@@ -421,7 +421,9 @@ def evaluate(results: Mapping[str, Any], profile: Profile, catalog: Catalog | No
             not_covered.append(requirement.id)
             reason = requirement.untested or explanation(requirement.spec, requirement.id) if required else ""
             if reason:
-                explained.append({"requirement": requirement.id, "level": requirement.level, "reason": reason})
+                explained.append(
+                    {"requirement": requirement.id, "level": requirement.level, "reason": reason}
+                )
             elif required:
                 incomplete.append(requirement.id)
             continue

@@ -49,7 +49,6 @@ def _collector() -> Collector:
     return Collector(RULES, "runtime")
 
 
-
 def _parse(data: bytes, where: str, out: Collector, prefix: str) -> Any:
     """Strict JSON from UTF-8 bytes; repeated member names are reported (glossary.md)."""
     try:
@@ -77,7 +76,12 @@ def _parse(data: bytes, where: str, out: Collector, prefix: str) -> Any:
         return None
     if prefix == "config":
         for name in repeated:
-            out.add("config.duplicate-name", where, "", f"member name {name!r} appears more than once in one object")
+            out.add(
+                "config.duplicate-name",
+                where,
+                "",
+                f"member name {name!r} appears more than once in one object",
+            )
     return doc
 
 
@@ -145,8 +149,8 @@ def check_bundle(path: Path, config: Any = None) -> Report:
     if not report.ok:
         lines = "\n".join("  " + f.line() for f in report.errors)
         raise BundleInvalid(
-            f"the suite generated an invalid bundle {path} (a bug of the suite or the test's patch, not of the "
-            f"runtime; pass valid=False only for a deliberately invalid bundle):\n{lines}"
+            f"the suite generated an invalid bundle {path} (a bug of the suite or the test's patch, "
+            f"not of the runtime; pass valid=False only for a deliberately invalid bundle):\n{lines}"
         )
     return report
 
@@ -203,7 +207,12 @@ def check_features(doc: Any, where: str, out: Collector) -> None:
     if isinstance(low, str) and isinstance(high, str):
         a, b = SEMVER.fullmatch(low), SEMVER.fullmatch(high)
         if a and b and _order(b) < _order(a):
-            out.add("features.max-below-min", where, "$.ociVersionMax", f"{high} is lower than ociVersionMin {low}")
+            out.add(
+                "features.max-below-min",
+                where,
+                "$.ociVersionMax",
+                f"{high} is lower than ociVersionMin {low}",
+            )
 
 
 def _order(match: Any) -> tuple[int, int, int, int]:

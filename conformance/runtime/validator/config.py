@@ -37,7 +37,16 @@ ERRNO_ACTIONS = frozenset({"SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"})
 #: The keys config.md's annotation table defines in the reserved org.opencontainers namespace.
 PREDEFINED_ANNOTATIONS = frozenset(
     "org.opencontainers.image." + key
-    for key in ("os", "os.version", "os.features", "architecture", "variant", "author", "created", "stopSignal")
+    for key in (
+        "os",
+        "os.version",
+        "os.features",
+        "architecture",
+        "variant",
+        "author",
+        "created",
+        "stopSignal",
+    )
 )
 #: Other keys of the reserved namespace that other OCI specifications define: image-spec's
 #: annotations (conversion.md copies image labels into annotations) and distribution-spec's.
@@ -94,7 +103,10 @@ SCHEMA_CODES: list[tuple[re.Pattern[str], str]] = [
         (r"^\$\.linux\.devices\[\]\.(major|minor)$", "linux.device-major-minor"),
         (r"^\$\.linux\.resources\.devices\[\]\.allow$", "linux.device-cgroup-allow"),
         (r"^\$\.linux\.resources\.blockIO\.weightDevice\[\]\.(major|minor)$", "linux.blkio-weight-device"),
-        (r"^\$\.linux\.resources\.blockIO\.throttle\w+Device\[\]\.(major|minor)$", "linux.blkio-throttle-device"),
+        (
+            r"^\$\.linux\.resources\.blockIO\.throttle\w+Device\[\]\.(major|minor)$",
+            "linux.blkio-throttle-device",
+        ),
         (r"^\$\.linux\.resources\.blockIO\.throttle\w+BpsDevice\[\]\.rate$", "linux.blkio-throttle-bps"),
         (r"^\$\.linux\.resources\.blockIO\.throttle\w+IOPSDevice\[\]\.rate$", "linux.blkio-throttle-iops"),
         (r"^\$\.linux\.resources\.hugepageLimits\[\]\.pageSize$", "linux.hugepage-size"),
@@ -194,12 +206,76 @@ def platforms(doc: dict[str, Any]) -> set[str]:
     return found or {"linux"}
 
 
+#: REQUIRED properties the bundled schema does not require: (path of the owning objects, key,
+#: code, POSIX platforms only). Reported the way the schema reports a missing property.
+PRESENCE: list[tuple[tuple[str, ...], str, str, bool]] = [
+    (("process", "ioPriority"), "priority", "config.io-priority-priority", False),
+    (("process", "ioPriority"), "class", "config.io-priority-class", False),
+    (("process", "scheduler"), "policy", "config.scheduler-policy", False),
+    (("process", "user"), "uid", "config.user-uid", True),
+    (("process", "user"), "gid", "config.user-gid", True),
+    (("linux", "memoryPolicy"), "mode", "linux.memory-policy-mode", False),
+    (("linux", "personality"), "domain", "linux.personality-domain", False),
+    (("linux", "seccomp"), "defaultAction", "linux.seccomp-default-action", False),
+    (
+        ("linux", "resources", "blockIO", "throttleReadBpsDevice", "[]"),
+        "rate",
+        "linux.blkio-throttle-bps",
+        False,
+    ),
+    (
+        ("linux", "resources", "blockIO", "throttleWriteBpsDevice", "[]"),
+        "rate",
+        "linux.blkio-throttle-bps",
+        False,
+    ),
+    (
+        ("linux", "resources", "blockIO", "throttleReadIOPSDevice", "[]"),
+        "rate",
+        "linux.blkio-throttle-iops",
+        False,
+    ),
+    (
+        ("linux", "resources", "blockIO", "throttleWriteIOPSDevice", "[]"),
+        "rate",
+        "linux.blkio-throttle-iops",
+        False,
+    ),
+]
+
+
+def _objects_at(
+    doc: Any, keys: tuple[str, ...], parts: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """(path parts, object) of each object at keys ("[]" walks every element of an array)."""
+    if not keys:
+        if isinstance(doc, dict):
+            yield parts, doc
+        return
+    key, rest = keys[0], keys[1:]
+    if key == "[]":
+        for index, item in enumerate(_list(doc)):
+            yield from _objects_at(item, rest, (*parts, index))
+    elif isinstance(doc, dict) and key in doc:
+        yield from _objects_at(doc[key], rest, (*parts, key))
+
+
+def _check_presence(doc: dict[str, Any], targets: set[str], where: str, out: Collector) -> None:
+    for keys, key, code, posix in PRESENCE:
+        if posix and "windows" in targets:
+            continue
+        for parts, owner in _objects_at(doc, keys):
+            if key not in owner:
+                out.add(code, where, json_path([*parts, key]), f"'{key}' is a required property")
+
+
 def check_config(doc: Any, where: str, out: Collector) -> None:
     """Every check of a parsed config.json."""
     check_schema(doc, where, out)
     if not isinstance(doc, dict):
         return
     targets = platforms(doc)
+    _check_presence(doc, targets, where, out)
     _check_version(doc, where, out)
     _check_root(doc, targets, where, out)
     _check_mounts(doc, targets, where, out)
@@ -226,7 +302,9 @@ def check_config(doc: Any, where: str, out: Collector) -> None:
 def _check_version(doc: dict[str, Any], where: str, out: Collector) -> None:
     version = doc.get("ociVersion")
     if isinstance(version, str) and not SEMVER.fullmatch(version):
-        out.add("config.ociversion-semver", where, "$.ociVersion", f"{version!r} is not a SemVer 2.0.0 version")
+        out.add(
+            "config.ociversion-semver", where, "$.ociVersion", f"{version!r} is not a SemVer 2.0.0 version"
+        )
 
 
 def _check_root(doc: dict[str, Any], targets: set[str], where: str, out: Collector) -> None:
@@ -236,12 +314,16 @@ def _check_root(doc: dict[str, Any], targets: set[str], where: str, out: Collect
         if windows is None:
             out.add("config.root-missing", where, "$.root", "root is required on every platform but Windows")
         elif "hyperv" not in windows:
-            out.add("windows.root-missing", where, "$.root", "a Windows Server container (no hyperv) needs root")
+            out.add(
+                "windows.root-missing", where, "$.root", "a Windows Server container (no hyperv) needs root"
+            )
         return
     if not isinstance(root, dict):
         return  # the schema says so
     if windows is not None and "hyperv" in windows:
-        out.add("windows.root-with-hyperv", where, "$.root", "a Hyper-V container (windows.hyperv) has no root")
+        out.add(
+            "windows.root-with-hyperv", where, "$.root", "a Hyper-V container (windows.hyperv) has no root"
+        )
     path = root.get("path")
     if isinstance(path, str):
         if not path:
@@ -250,9 +332,16 @@ def _check_root(doc: dict[str, Any], targets: set[str], where: str, out: Collect
             if not _VOLUME_GUID.fullmatch(path):
                 out.add("windows.root-path-guid", where, "$.root.path", f"{path!r} is not a volume GUID path")
         elif path != "rootfs":
-            out.add("config.root-path-not-rootfs", where, "$.root.path", f"{path!r} is not the conventional rootfs")
+            out.add(
+                "config.root-path-not-rootfs",
+                where,
+                "$.root.path",
+                f"{path!r} is not the conventional rootfs",
+            )
     if windows is not None and root.get("readonly") is True:
-        out.add("windows.root-readonly", where, "$.root.readonly", "on Windows root.readonly is omitted or false")
+        out.add(
+            "windows.root-readonly", where, "$.root.readonly", "on Windows root.readonly is omitted or false"
+        )
 
 
 def _check_mounts(doc: dict[str, Any], targets: set[str], where: str, out: Collector) -> None:
@@ -264,13 +353,19 @@ def _check_mounts(doc: dict[str, Any], targets: set[str], where: str, out: Colle
             if "windows" in targets:
                 if not _WINDOWS_ABSOLUTE.match(destination):
                     out.add(
-                        "windows.mount-destination-relative", where, f"{at}.destination", f"{destination!r} is relative"
+                        "windows.mount-destination-relative",
+                        where,
+                        f"{at}.destination",
+                        f"{destination!r} is relative",
                     )
                 windows_destinations.append((index, destination))
             if not destination.startswith("/"):
                 if "solaris" in targets:
                     out.add(
-                        "solaris.mount-destination-relative", where, f"{at}.destination", f"{destination!r} is relative"
+                        "solaris.mount-destination-relative",
+                        where,
+                        f"{at}.destination",
+                        f"{destination!r} is relative",
                     )
                 if targets & {"freebsd", "zos"}:
                     out.add(
@@ -284,14 +379,26 @@ def _check_mounts(doc: dict[str, Any], targets: set[str], where: str, out: Colle
                     out.add("config.mount-destination-relative", where, f"{at}.destination", message)
         uid, gid = "uidMappings" in mount, "gidMappings" in mount
         if uid and not gid:
-            out.add("config.mount-uid-without-gid", where, f"{at}.uidMappings", "uidMappings without gidMappings")
+            out.add(
+                "config.mount-uid-without-gid", where, f"{at}.uidMappings", "uidMappings without gidMappings"
+            )
         if gid and not uid:
-            out.add("config.mount-gid-without-uid", where, f"{at}.gidMappings", "gidMappings without uidMappings")
+            out.add(
+                "config.mount-gid-without-uid", where, f"{at}.gidMappings", "gidMappings without uidMappings"
+            )
         options = _list(mount.get("options"))
         if not {"idmap", "ridmap"} & {o for o in options if isinstance(o, str)}:
-            for key, code in (("uidMappings", "config.mount-uid-mappings-no-idmap"), ("gidMappings", "config.mount-gid-mappings-no-idmap")):
+            for key, code in (
+                ("uidMappings", "config.mount-uid-mappings-no-idmap"),
+                ("gidMappings", "config.mount-gid-mappings-no-idmap"),
+            ):
                 if key in mount:
-                    out.add(code, where, f"{at}.options", f"{key} is set but options list neither idmap nor ridmap")
+                    out.add(
+                        code,
+                        where,
+                        f"{at}.options",
+                        f"{key} is set but options list neither idmap nor ridmap",
+                    )
     folded = [(index, d.rstrip("\\").lower()) for index, d in windows_destinations]
     for index, destination in folded:
         for other_index, other in folded:
@@ -313,7 +420,9 @@ def _check_process(doc: dict[str, Any], targets: set[str], where: str, out: Coll
     args = process.get("args")
     if windows:
         if args is None and "commandLine" not in process:
-            out.add("config.command-line-missing", where, "$.process", "neither args nor commandLine is given")
+            out.add(
+                "config.command-line-missing", where, "$.process", "neither args nor commandLine is given"
+            )
     elif args is None:
         out.add("config.args", where, "$.process.args", "process.args is required (non-Windows)")
     elif isinstance(args, list) and not args:
@@ -340,7 +449,12 @@ def _check_hooks(doc: dict[str, Any], targets: set[str], where: str, out: Collec
         for index, hook in enumerate(_list(entries)):
             path = _obj(hook).get("path")
             if isinstance(path, str) and not (path.startswith("/") or _WINDOWS_ABSOLUTE.match(path)):
-                out.add("config.hook-path-relative", where, json_path(["hooks", kind, index, "path"]), f"{path!r} is relative")
+                out.add(
+                    "config.hook-path-relative",
+                    where,
+                    json_path(["hooks", kind, index, "path"]),
+                    f"{path!r} is relative",
+                )
 
 
 def _check_annotations(doc: dict[str, Any], where: str, out: Collector) -> None:
@@ -354,12 +468,19 @@ def _check_annotations(doc: dict[str, Any], where: str, out: Collector) -> None:
             continue
         if key.startswith("org.opencontainers."):
             if key not in PREDEFINED_ANNOTATIONS and key not in OTHER_OCI_ANNOTATIONS:
-                message = f"{key!r} is in the reserved org.opencontainers namespace but no OCI spec defines it"
+                message = (
+                    f"{key!r} is in the reserved org.opencontainers namespace but no OCI spec defines it"
+                )
                 out.add("config.annotation-reserved", where, at, message)
             elif isinstance(value, str):
                 _check_image_value(key, value, where, at, out)
         elif not _REVERSE_DOMAIN.match(key):
-            out.add("config.annotation-key-not-reverse-domain", where, at, f"{key!r} is not in reverse domain notation")
+            out.add(
+                "config.annotation-key-not-reverse-domain",
+                where,
+                at,
+                f"{key!r} is not in reverse domain notation",
+            )
 
 
 def _check_image_value(key: str, value: str, where: str, at: str, out: Collector) -> None:
@@ -371,7 +492,9 @@ def _check_image_value(key: str, value: str, where: str, at: str, out: Collector
     elif name == "architecture" and value not in GOARCH:
         out.add("config.annotation-image-value", where, at, f"{value!r} is not a GOARCH value")
     elif name == "stopSignal" and not _SIGNAL.fullmatch(value):
-        out.add("config.annotation-image-value", where, at, f"{value!r} is not a signal name (SIGNAME) or number")
+        out.add(
+            "config.annotation-image-value", where, at, f"{value!r} is not a signal name (SIGNAME) or number"
+        )
 
 
 def _check_namespaces(owner: dict[str, Any], base: str, prefix: str, where: str, out: Collector) -> None:
@@ -401,7 +524,9 @@ def _check_linux(linux: dict[str, Any], where: str, out: Collector) -> None:
         if kind in ("c", "b", "u"):
             for key in ("major", "minor"):
                 if key not in device:
-                    out.add("linux.device-major-minor", where, f"{at}.{key}", f"a type {kind} device needs {key}")
+                    out.add(
+                        "linux.device-major-minor", where, f"{at}.{key}", f"a type {kind} device needs {key}"
+                    )
             triple = (kind, device.get("major"), device.get("minor"))
             if triple in devices:
                 message = f"type {kind} {triple[1]}:{triple[2]} is also devices[{devices[triple]}]"
@@ -409,17 +534,28 @@ def _check_linux(linux: dict[str, Any], where: str, out: Collector) -> None:
             devices.setdefault(triple, index)
     cgroups_path = linux.get("cgroupsPath")
     if cgroups_path == "":
-        out.add("linux.cgroups-path-empty", where, "$.linux.cgroupsPath", "cgroupsPath is empty: no path at all")
+        out.add(
+            "linux.cgroups-path-empty", where, "$.linux.cgroupsPath", "cgroupsPath is empty: no path at all"
+        )
     for key, name in (("readonlyPaths", "readonly-path"), ("maskedPaths", "masked-path")):
         for index, value in enumerate(_list(linux.get(key))):
             if isinstance(value, str) and not value.startswith("/"):
-                out.add(f"linux.{name}-relative", where, f"$.linux.{key}[{index}]", f"{value!r} is not absolute")
+                out.add(
+                    f"linux.{name}-relative", where, f"$.linux.{key}[{index}]", f"{value!r} is not absolute"
+                )
     resources = _obj(linux.get("resources"))
     memory = _obj(resources.get("memory"))
     if "kernel" in memory:
-        out.add("linux.memory-kernel", where, "$.linux.resources.memory.kernel", "a kernel memory limit is set")
+        out.add(
+            "linux.memory-kernel", where, "$.linux.resources.memory.kernel", "a kernel memory limit is set"
+        )
     if "kernelTCP" in memory:
-        out.add("linux.memory-kernel-tcp", where, "$.linux.resources.memory.kernelTCP", "a kernel TCP limit is set")
+        out.add(
+            "linux.memory-kernel-tcp",
+            where,
+            "$.linux.resources.memory.kernelTCP",
+            "a kernel TCP limit is set",
+        )
     cpu = _obj(resources.get("cpu"))
     quota, burst = cpu.get("quota"), cpu.get("burst")
     if isinstance(quota, int) and isinstance(burst, int) and quota > 0 and burst > quota:
@@ -438,13 +574,25 @@ def _check_linux(linux: dict[str, Any], where: str, out: Collector) -> None:
     rdt = _obj(linux.get("intelRdt"))
     l3 = rdt.get("l3CacheSchema")
     if isinstance(l3, str) and (not l3.startswith("L3:") or "\n" in l3):
-        out.add("linux.rdt-l3-format", where, "$.linux.intelRdt.l3CacheSchema", "does not start with L3: or holds a newline")
+        out.add(
+            "linux.rdt-l3-format",
+            where,
+            "$.linux.intelRdt.l3CacheSchema",
+            "does not start with L3: or holds a newline",
+        )
     for index, line in enumerate(_list(rdt.get("schemata"))):
         if isinstance(line, str) and "\n" in line:
-            out.add("linux.rdt-schemata-newline", where, f"$.linux.intelRdt.schemata[{index}]", "holds a newline")
+            out.add(
+                "linux.rdt-schemata-newline", where, f"$.linux.intelRdt.schemata[{index}]", "holds a newline"
+            )
     seccomp = _obj(linux.get("seccomp"))
     if "listenerMetadata" in seccomp and "listenerPath" not in seccomp:
-        out.add("linux.seccomp-listener-metadata", where, "$.linux.seccomp.listenerMetadata", "listenerPath is not set")
+        out.add(
+            "linux.seccomp-listener-metadata",
+            where,
+            "$.linux.seccomp.listenerMetadata",
+            "listenerPath is not set",
+        )
     default = seccomp.get("defaultAction")
     if "defaultErrnoRet" in seccomp and isinstance(default, str) and default not in ERRNO_ACTIONS:
         message = f"defaultErrnoRet with defaultAction {default}, which returns no errno"

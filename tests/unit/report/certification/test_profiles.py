@@ -31,8 +31,8 @@ from conformance.report.certification.profiles import (
     verdict_of,
 )
 from conformance.report.results import ResultsCollector, _verdict, build_results
-from conformance.report.validators import checked_by
 from conformance.report.results import TestOutcome as Outcome
+from conformance.report.validators import checked_by
 from conformance.requirements import load_catalog
 from conformance.runtime.drivers import CommandLineRuntime
 
@@ -504,3 +504,13 @@ def test_certify_usage_errors_exit_2(
         argv[0] = str(tmp_path / "missing.json")
     assert main(["certify", *argv]) == 2
     assert error in capsys.readouterr().err
+
+
+def test_results_name_the_validator_rules_of_requirements_no_test_covered(tmp_path: Path) -> None:
+    results = make_results(tmp_path, complete=False)
+    entry = results["requirements"]["config.process.cwd-absolute"]
+    assert entry["verdict"] == "not covered" and entry["tests"] == []
+    assert entry["checked_by"] == ["validator:config.cwd-relative"]
+    covered = [rid for rid, e in results["requirements"].items() if e["tests"]]
+    assert covered and all("checked_by" not in results["requirements"][rid] for rid in covered)
+    assert "checked_by" not in results["requirements"]["config.annotations.free-form"]

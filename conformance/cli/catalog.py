@@ -89,13 +89,10 @@ def requirement_coverage(suite: str) -> dict[str, list[str]]:
 
 
 def validator_coverage() -> dict[str, list[str]]:
-    """Requirement id -> the image validator's finding codes that check it."""
-    from conformance.image.validator.rules import RULES
+    """Requirement id -> the finding codes of both validators (image, runtime bundle) that check it."""
+    from conformance.report.validators import validator_coverage as coverage
 
-    covered: dict[str, list[str]] = {}
-    for rule in RULES.values():
-        covered.setdefault(rule.requirement, []).append(f"validator:{rule.code}")
-    return covered
+    return coverage()
 
 
 def cmd_coverage(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:

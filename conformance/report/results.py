@@ -19,6 +19,7 @@ import pytest
 from conformance import __version__
 from conformance.core import hostinfo
 from conformance.kinds import Subject, SubjectKind
+from conformance.report.validators import checked_by
 from conformance.requirements import Catalog
 
 #: Outcome precedence when several tests cover one requirement (worst first).
@@ -144,6 +145,9 @@ def build_results(
         }
         if not covering and requirement.untested:
             entry["reason"] = requirement.untested
+        if not covering and (rules := checked_by(requirement.id)):
+            # checked by a validator rule, not by a test of the subject: no test verdict
+            entry["checked_by"] = rules
         skipped = [o.message for o in covering if o.outcome == "skipped"]
         if entry["verdict"] == "skip" and skipped:
             entry["reason"] = skipped[0]

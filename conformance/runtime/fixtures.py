@@ -57,13 +57,17 @@ def _remember(request: pytest.FixtureRequest, bundle: Bundle, container: Contain
 def make_container(
     request: pytest.FixtureRequest, runtime: RuntimeDriver
 ) -> Iterator[Callable[..., Container]]:
-    """Factory: a new bundle (default config + patches) and a container id, deleted afterwards."""
+    """Factory: a new bundle (default config + patches) and a container id, deleted afterwards.
+
+    The bundle is validated first; `valid=False` opts out, only for a deliberately invalid config."""
     shared = workspace(request)
     made: list[Container] = []
 
-    def make(*patches: Mapping[str, Any], config: dict | None = None, hint: str = "") -> Container:
+    def make(
+        *patches: Mapping[str, Any], config: dict | None = None, hint: str = "", valid: bool = True
+    ) -> Container:
         container_id = shared.factory.new_id(hint or request.node.originalname.removeprefix("test_"))
-        bundle = shared.factory.create(container_id, *patches, config=config)
+        bundle = shared.factory.create(container_id, *patches, config=config, valid=valid)
         container = Container(runtime, bundle, container_id, shared.janitor)
         made.append(container)
         _remember(request, bundle, container)

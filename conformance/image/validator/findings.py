@@ -1,102 +1,17 @@
-"""What the image validator reports: findings, the report, and the sink that collects them."""
+"""What the image validator reports: the shared finding types (conformance.core.findings), with
+a collector over the image rules."""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import Any
-
+from conformance.core import findings as _core
+from conformance.core.findings import PER_PLACE_LIMIT, Finding, Report
 from conformance.image.validator.rules import RULES
 
-#: Findings of one code kept per file or blob; the rest are counted in one summary finding,
-#: so a hostile layer with a million duplicate paths gives a readable report.
-PER_PLACE_LIMIT = 20
+__all__ = ["PER_PLACE_LIMIT", "Collector", "Finding", "Report"]
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One broken (MUST: error) or doubtful (SHOULD/MAY: warning) piece of content."""
-
-    code: str
-    requirement: str
-    level: str
-    severity: str
-    where: str
-    """The file or blob: "index.json", "blobs/sha256/ab12...", "oci-layout", "<document>"."""
-    path: str
-    """JSON path ("$.manifests[0].digest") or tar member name; "" when neither applies."""
-    message: str
-
-    def line(self) -> str:
-        """The human-readable form: `ERROR <requirement> (<level>) <where> <path>: <message>`."""
-        place = f"{self.where} {self.path}" if self.path else self.where
-        return f"{self.severity.upper()} {self.requirement} ({self.level}) {place}: {self.message}"
-
-
-@dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-    blobs_verified: int = 0
-    """Distinct blobs whose content was hashed and compared with their digest."""
-    bytes_hashed: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """Valid when nothing is an error; warnings do not change the verdict."""
-        return not any(f.severity == "error" for f in self.findings)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "warning"]
-
-    def codes(self) -> set[str]:
-        return {f.code for f in self.findings}
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "findings": [asdict(f) for f in self.findings],
-            "blobs_verified": self.blobs_verified,
-            "bytes_hashed": self.bytes_hashed,
-        }
-
-
-class Collector:
-    """Collects findings in discovery order (dropping exact repeats, capping floods) and counters."""
+class Collector(_core.Collector):
+    """The shared collector over the image validator's rules."""
 
     def __init__(self) -> None:
-        self.blobs_verified = 0
-        self.bytes_hashed = 0
-        self._findings: list[Finding] = []
-        self._seen: set[Finding] = set()
-        self._kept: Counter[tuple[str, str]] = Counter()
-        self._dropped: Counter[tuple[str, str]] = Counter()
-
-    def add(self, code: str, where: str, path: str, message: str) -> None:
-        rule = RULES[code]
-        finding = Finding(code, rule.requirement, rule.level, rule.severity, where, path, message)
-        if finding in self._seen:
-            return
-        key = (code, where)
-        if self._kept[key] >= PER_PLACE_LIMIT:
-            self._dropped[key] += 1
-            return
-        self._kept[key] += 1
-        self._seen.add(finding)
-        self._findings.append(finding)
-
-    def findings(self) -> list[Finding]:
-        """All findings, plus one line per flood saying how many of its kind were left out."""
-        result = list(self._findings)
-        for (code, where), count in self._dropped.items():
-            rule = RULES[code]
-            message = f"{count} more finding(s) of this kind left out ({rule.title})"
-            result.append(Finding(code, rule.requirement, rule.level, rule.severity, where, "", message))
-        return result
-
-    def report(self) -> Report:
-        return Report(self.findings(), self.blobs_verified, self.bytes_hashed)
+        super().__init__(RULES, "image")

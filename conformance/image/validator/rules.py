@@ -11,29 +11,11 @@ is a MAY (see STRONGER_THAN_CATALOG).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from conformance.core.findings import Rule, rule_table
 
+__all__ = ["RULES", "STRONGER_THAN_CATALOG", "Rule"]
 
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    requirement: str
-    level: str
-    title: str
-
-    @property
-    def severity(self) -> str:
-        """ "error" for MUST, "warning" for SHOULD and MAY: only errors make content invalid."""
-        return "error" if self.level == "MUST" else "warning"
-
-
-def _table(*rules: tuple[str, str, str, str]) -> dict[str, Rule]:
-    table: dict[str, Rule] = {}
-    for code, requirement, level, title in rules:
-        assert code not in table, f"duplicate rule code {code}"
-        table[code] = Rule(code, requirement, level, title)
-    return table
-
+_table = rule_table
 
 RULES: dict[str, Rule] = _table(
     # -- the layout: oci-layout, index.json, blobs/

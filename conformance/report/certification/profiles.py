@@ -18,6 +18,7 @@ from typing import Any
 
 from conformance.core.datafile import line_of, load_checked
 from conformance.core.errors import ConformanceError, DataFileError
+from conformance.report.validators import explanation
 from conformance.requirements import Catalog, Requirement, load_catalog
 
 #: Test outcomes a results document may hold (see conformance.report.results).
@@ -372,7 +373,7 @@ class Verdict:
             )
             lines += [f"  {rid}" for rid in self.incomplete]
         if self.explained:
-            lines.append(f"explained as untestable ({len(self.explained)}):")
+            lines.append(f"explained as untestable or checked by a validator ({len(self.explained)}):")
             lines += [f"  {e['requirement']} ({e['level']}): {e['reason']}" for e in self.explained]
         advisory = len(self.not_covered) - len(self.incomplete) - len(self.explained)
         lines.append(f"not covered and not required: {advisory} requirement(s)")
@@ -418,13 +419,10 @@ def evaluate(results: Mapping[str, Any], profile: Profile, catalog: Catalog | No
         counts[verdict] += 1
         if verdict == "not covered":
             not_covered.append(requirement.id)
-            if required and requirement.untested:
+            reason = requirement.untested or explanation(requirement.spec, requirement.id) if required else ""
+            if reason:
                 explained.append(
-                    {
-                        "requirement": requirement.id,
-                        "level": requirement.level,
-                        "reason": requirement.untested,
-                    }
+                    {"requirement": requirement.id, "level": requirement.level, "reason": reason}
                 )
             elif required:
                 incomplete.append(requirement.id)

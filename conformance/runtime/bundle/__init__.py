@@ -90,8 +90,16 @@ class BundleFactory:
             parts.insert(3, slug)
         return "-".join(parts)
 
-    def create(self, name: str, *patches: Mapping[str, Any], config: dict | None = None) -> Bundle:
-        """A new bundle directory holding `config` (default: the default config plus `patches`)."""
+    def create(
+        self, name: str, *patches: Mapping[str, Any], config: dict | None = None, valid: bool = True
+    ) -> Bundle:
+        """A new bundle directory holding `config` (default: the default config plus `patches`).
+
+        The bundle is validated (conformance.runtime.validator) before anyone hands it to a runtime:
+        an error finding raises BundleInvalid naming the bundle and the findings, so a bug of the
+        generator or of a test's patch is never blamed on the runtime. `valid=False` is the explicit
+        opt-out for a test that makes a deliberately invalid bundle (a config a runtime must refuse).
+        """
         path = self.workdir / "bundles" / name
         path.mkdir(parents=True)
         bundle = Bundle(path=path, config=config if config is not None else build_config(*patches))
@@ -100,6 +108,10 @@ class BundleFactory:
             clone_rootfs(self.template, bundle.rootfs)
         bundle.output_dir.mkdir()
         bundle.write_config()
+        if valid:
+            from conformance.runtime.validator import check_bundle
+
+            check_bundle(bundle.path, bundle.config)
         return bundle
 
     def remove(self, bundle: Bundle) -> None:

@@ -151,3 +151,118 @@ def test_add_parser_registers_a_handler() -> None:
     args = parser.parse_args(["validate", "--media-type", mt.CONFIG, "x.json", "--format", "json"])
     assert (args.path, args.media_type, args.format) == ("x.json", mt.CONFIG, "json")
     assert callable(args.handler)
+
+
+# ------------------------------------------------------------------ runtime bundles and documents
+
+RUNTIME_CONFIG = "application/vnd.oci.runtime.config.v1+json"
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    from conformance.runtime.bundle.config import build_config
+
+    root = tmp_path / "bundle"
+    (root / "rootfs").mkdir(parents=True)
+    (root / "config.json").write_text(json.dumps(build_config()))
+    return root
+
+
+def _config(bundle: Path) -> dict:
+    return json.loads((bundle / "config.json").read_text())
+
+
+def test_valid_bundle_exits_0(capsys: pytest.CaptureFixture[str], bundle: Path) -> None:
+    code, out, _ = run(capsys, str(bundle))
+    assert code == 0 and out.strip() == "valid: 0 error(s), 0 warning(s)"
+
+
+def test_invalid_bundle_exits_1_with_one_line_per_finding(
+    capsys: pytest.CaptureFixture[str], bundle: Path
+) -> None:
+    config = _config(bundle)
+    config["process"]["cwd"] = "work"
+    config["mounts"][0]["destination"] = "proc"
+    (bundle / "config.json").write_text(json.dumps(config))
+    (bundle / "rootfs").rmdir()
+    code, out, _ = run(capsys, str(bundle))
+    lines = out.splitlines()
+    assert code == 1
+    assert all(LINE.match(line) for line in lines[:-1])
+    assert (
+        "ERROR config.process.cwd-absolute (MUST) config.json $.process.cwd: 'work' is not an absolute path"
+        in lines
+    )
+    assert any(line.startswith("WARNING config.mounts.destination-linux-absolute (SHOULD)") for line in lines)
+    assert any(
+        line.startswith("ERROR config.root.path-exists (MUST) config.json $.root.path") for line in lines
+    )
+    assert lines[-1] == "invalid: 2 error(s), 1 warning(s)"
+
+
+def test_bundle_warnings_do_not_fail(capsys: pytest.CaptureFixture[str], bundle: Path) -> None:
+    config = _config(bundle)
+    config["linux"]["resources"] = {"memory": {"kernel": 1 << 20}}
+    (bundle / "config.json").write_text(json.dumps(config))
+    code, out, _ = run(capsys, str(bundle), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["ok"] is True and "blobs_verified" not in data
+    assert [f["code"] for f in data["findings"]] == ["linux.memory-kernel"]
+    assert data["findings"][0] | {"message": ""} == {
+        "code": "linux.memory-kernel",
+        "requirement": "config-linux.memory.kernel",
+        "level": "SHOULD",
+        "severity": "warning",
+        "where": "config.json",
+        "path": "$.linux.resources.memory.kernel",
+        "message": "",
+    }
+
+
+def test_a_directory_with_oci_layout_is_an_image_layout(
+    capsys: pytest.CaptureFixture[str], layout: Path
+) -> None:
+    (layout / "config.json").write_text("{}")
+    code, out, _ = run(capsys, str(layout))
+    assert code == 0 and "blob(s) verified" in out
+
+
+def test_runtime_documents_by_media_type(
+    capsys: pytest.CaptureFixture[str], bundle: Path, tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "--media-type", RUNTIME_CONFIG, str(bundle / "config.json"))
+    assert code == 0 and out.strip() == "valid: 0 error(s), 0 warning(s)"
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"ociVersion": "1.2.0", "id": "c", "status": "created", "bundle": "b"}))
+    code, out, _ = run(
+        capsys, "--media-type", "application/vnd.oci.runtime.state.v1+json", str(state), "--format", "json"
+    )
+    assert code == 1
+    assert {f["code"] for f in json.loads(out)["findings"]} == {"state.pid", "state.bundle"}
+    features = tmp_path / "features.json"
+    features.write_text(json.dumps({"ociVersionMin": "1.0.0", "ociVersionMax": "1.2.0"}))
+    code, _, _ = run(capsys, "--media-type", "application/vnd.oci.runtime.features.v1+json", str(features))
+    assert code == 0
+
+
+def test_runtime_document_not_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    doc = tmp_path / "config.json"
+    doc.write_bytes(b"{\xff}")
+    code, out, _ = run(capsys, "--media-type", RUNTIME_CONFIG, str(doc))
+    assert code == 1 and "ERROR glossary.json.utf8 (MUST) config.json: not UTF-8 text" in out
+
+
+def test_runtime_usage_errors_name_the_path(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    code, out, err = run(capsys, "--media-type", RUNTIME_CONFIG, str(missing))
+    assert code == 2 and out == "" and f"{missing}: no such file or directory" in err
+    code, _, err = run(capsys, "--media-type", RUNTIME_CONFIG, str(tmp_path))
+    assert code == 2 and f"{tmp_path}: cannot read" in err
+    code, _, err = run(capsys, "--media-type", "application/vnd.oci.runtime.bogus+json", str(tmp_path))
+    assert code == 2 and "application/vnd.oci.runtime.state.v1+json" in err
+
+
+def test_help_names_the_runtime_media_types_as_the_projects_own(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "application/vnd.oci.runtime.features.v1+json" in out and "project's own" in out

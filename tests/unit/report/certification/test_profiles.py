@@ -32,6 +32,7 @@ from conformance.report.certification.profiles import (
 )
 from conformance.report.results import ResultsCollector, _verdict, build_results
 from conformance.report.results import TestOutcome as Outcome
+from conformance.report.validators import checked_by
 from conformance.requirements import load_catalog
 from conformance.runtime.drivers import CommandLineRuntime
 
@@ -303,7 +304,11 @@ def test_a_required_requirement_neither_tested_nor_explained_makes_it_incomplete
 ) -> None:
     verdict = evaluate(make_results(tmp_path, complete=False), must)
     assert not verdict.certified and verdict.status == "incomplete"
-    untested = rest_of_scope("runtime-spec", PASSING)[0]
+    untested = next(
+        rid
+        for rid in rest_of_scope("runtime-spec", PASSING)
+        if not checked_by(rid) and load_catalog().get(rid).level == "MUST"
+    )
     assert untested in verdict.incomplete and MUST_A not in verdict.incomplete
     assert verdict.blocking == [] and verdict.problems == []
     assert all(not load_catalog().get(rid).untested for rid in verdict.incomplete)
@@ -311,6 +316,18 @@ def test_a_required_requirement_neither_tested_nor_explained_makes_it_incomplete
     assert text.startswith("fakert 1.2.3: INCOMPLETE under runtime-linux-must")
     assert f"  {untested}" in text and "neither tested by this run nor explained" in text
     assert verdict.to_dict()["status"] == "incomplete"
+
+
+def test_a_requirement_a_validator_rule_checks_is_explained(tmp_path: Path, must: Any) -> None:
+    """A required author-side requirement no test covered is explained by the rules checking it."""
+    verdict = evaluate(make_results(tmp_path, complete=False), must)
+    checked = [rid for rid in rest_of_scope("runtime-spec", PASSING) if checked_by(rid)]
+    assert checked and not set(checked) & set(verdict.incomplete)
+    reasons = {e["requirement"]: e["reason"] for e in verdict.explained}
+    assert "config.process.cwd-absolute" in reasons
+    assert reasons["config.process.cwd-absolute"] == (
+        "binds the bundle author; checked by the bundle validator (config.cwd-relative)"
+    )
 
 
 def test_a_failure_outranks_incompleteness(tmp_path: Path, must: Any) -> None:
@@ -487,3 +504,13 @@ def test_certify_usage_errors_exit_2(
         argv[0] = str(tmp_path / "missing.json")
     assert main(["certify", *argv]) == 2
     assert error in capsys.readouterr().err
+
+
+def test_results_name_the_validator_rules_of_requirements_no_test_covered(tmp_path: Path) -> None:
+    results = make_results(tmp_path, complete=False)
+    entry = results["requirements"]["config.process.cwd-absolute"]
+    assert entry["verdict"] == "not covered" and entry["tests"] == []
+    assert entry["checked_by"] == ["validator:config.cwd-relative"]
+    covered = [rid for rid, e in results["requirements"].items() if e["tests"]]
+    assert covered and all("checked_by" not in results["requirements"][rid] for rid in covered)
+    assert "checked_by" not in results["requirements"]["config.annotations.free-form"]

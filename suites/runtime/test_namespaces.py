@@ -261,7 +261,9 @@ PLAIN = [{"type": t} for t in ("pid", "ipc", "uts", "mount")]
 
 @requirement("config-linux.namespaces.duplicate", "runtime.errors.no-side-effects")
 def test_duplicate_namespace_type_is_refused(make_container, state_entries) -> None:
-    container = make_container({"linux": {"namespaces": [*PLAIN, {"type": "network"}, {"type": "network"}]}})
+    container = make_container(
+        {"linux": {"namespaces": [*PLAIN, {"type": "network"}, {"type": "network"}]}}, valid=False
+    )
     check_refused_without_trace(
         container,
         container.create(),
@@ -289,7 +291,7 @@ def test_namespace_path_of_another_type_is_refused(make_container, state_entries
 @requirement("config-linux.namespaces.type-required", "runtime.errors.no-side-effects")
 def test_namespace_without_type_is_refused(make_container, state_entries) -> None:
     container = make_container(
-        {"linux": {"namespaces": [*PLAIN, {"type": "network"}, {"path": "/proc/self/ns/ipc"}]}}
+        {"linux": {"namespaces": [*PLAIN, {"type": "network"}, {"path": "/proc/self/ns/ipc"}]}}, valid=False
     )
     check_refused_without_trace(
         container,

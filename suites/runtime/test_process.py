@@ -45,7 +45,8 @@ def test_duplicate_rlimit_type_is_refused(make_container, state_entries) -> None
                     {"type": "RLIMIT_NOFILE", "soft": 128, "hard": 256},
                 ]
             }
-        }
+        },
+        valid=False,
     )
     check_refused_without_trace(
         container,
@@ -59,7 +60,8 @@ def test_duplicate_rlimit_type_is_refused(make_container, state_entries) -> None
 @requirement("config.process.rlimits.type-unmappable", "runtime.errors.no-side-effects")
 def test_unmappable_rlimit_type_is_refused(make_container, state_entries) -> None:
     container = make_container(
-        {"process": {"rlimits": [{"type": "RLIMIT_OCI_CONFORMANCE_UNKNOWN", "soft": 1, "hard": 1}]}}
+        {"process": {"rlimits": [{"type": "RLIMIT_OCI_CONFORMANCE_UNKNOWN", "soft": 1, "hard": 1}]}},
+        valid=False,
     )
     check_refused_without_trace(
         container,

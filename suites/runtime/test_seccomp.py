@@ -643,6 +643,7 @@ def test_default_errno_with_action_without_errno(make_container) -> None:
     container = make_container(
         {"linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "defaultErrnoRet": 5}}},
         hint="seccomp-default-errno",
+        valid=False,
     )
     _must_refuse(
         container, "config-linux.seccomp.default-errno-unsupported", "defaultErrnoRet with SCMP_ACT_ALLOW"
@@ -655,6 +656,7 @@ def test_rule_errno_with_action_without_errno(make_container) -> None:
     container = make_container(
         {"linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [rule]}}},
         hint="seccomp-rule-errno",
+        valid=False,
     )
     _must_refuse(container, "config-linux.seccomp.errno-unsupported", "errnoRet with SCMP_ACT_LOG")
 

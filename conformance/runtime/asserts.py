@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 from conformance.core.asserts import Requirements, check, check_equal
 from conformance.core.result import CommandResult
-from conformance.runtime.container import StateReading
+from conformance.runtime import host
+from conformance.runtime.container import Container, StateReading
 
 
 def check_refused_without_effect(
@@ -39,3 +45,97 @@ def check_refused_without_effect(
         check_equal(
             "the program did not run again", 1, output.count(marker), context, requirements=requirements
         )
+
+
+def check_refused_without_trace(
+    container: Container,
+    result: CommandResult,
+    rids: Requirements,
+    what: str,
+    state_entries: Callable[[str], list[str]],
+) -> None:
+    """A create that must fail: an error in time, then no container and no state files for the id."""
+    check(
+        rids,
+        result.refused,
+        what,
+        "non-zero exit in time",
+        result.describe(),
+        container.transcript(),
+    )
+    check(
+        "runtime.errors.no-side-effects",
+        container.state().result.refused,
+        "no container exists after the failed create",
+        "state is an error",
+        "state succeeded",
+    )
+    check_equal(
+        "runtime.errors.no-side-effects",
+        "files left in the runtime's state directory for the id",
+        [],
+        state_entries(container.id),
+    )
+
+
+def mounts_under(path: Path | str) -> list[str]:
+    """Mount points in the host's (this process's) mount table at or below `path`."""
+    try:
+        text = Path("/proc/self/mountinfo").read_text()
+    except OSError:
+        return []
+    base = str(path).rstrip("/")
+    found = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 5:
+            continue
+        point = fields[4].encode().decode("unicode_escape")
+        if point == base or point.startswith(base + "/"):
+            found.append(point)
+    return found
+
+
+def released(
+    pid: object, outside: dict[str, Any] | None, rootfs: Path, within: float = 5.0
+) -> dict[str, Any]:
+    """What is left of a destroyed container: its process, cgroup directories, rootfs mounts.
+
+    `pid` is the container process as the host saw it, `outside` what host.observe saw of it
+    (None where the runtime hides the process). Waits up to `within` seconds for the process
+    to go, since a runtime may reap it asynchronously.
+    """
+    alive = False
+    if isinstance(pid, int) and pid > 0:
+        deadline = time.monotonic() + within
+        alive = host.alive(pid)
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.05)
+            alive = host.alive(pid)
+    return {
+        "process_alive": alive,
+        "cgroup_dirs_left": host.container_cgroup_dirs_left(outside) if outside else [],
+        "mounts_left": mounts_under(rootfs),
+    }
+
+
+def check_released(
+    requirements: Requirements,
+    pid: object,
+    outside: dict[str, Any] | None,
+    rootfs: Path,
+    what: str = "the container",
+    context: str = "",
+) -> None:
+    """Nothing of a destroyed container remains: no process, no cgroup directory, no rootfs mount."""
+    left = released(pid, outside, rootfs)
+    check(
+        requirements,
+        not left["process_alive"],
+        f"the process of {what} is gone",
+        f"no live process {pid}",
+        f"process {pid} still alive",
+        context,
+    )
+    check_equal(requirements, f"cgroup directories of {what} left", [], left["cgroup_dirs_left"], context)
+    check_equal(requirements, f"mounts of {what}'s rootfs left on the host", [], left["mounts_left"], context)

@@ -16,7 +16,8 @@ import pytest
 from conformance.core import semver
 from conformance.core.asserts import check, check_equal
 from conformance.core.result import CommandResult
-from conformance.runtime.asserts import check_refused_without_effect
+from conformance.runtime import host
+from conformance.runtime.asserts import check_refused_without_effect, released
 from conformance.runtime.container import Container, StateReading
 from conformance.runtime.drivers import RuntimeDriver
 from conformance.runtime.fixtures import workspace
@@ -58,6 +59,9 @@ def _record_lifecycle(container: Container, runtime: RuntimeDriver) -> Trace:
     trace.states["created"] = container.state()
     pid = trace.states["created"].document and trace.states["created"].document.get("pid")
     trace.facts["created_pid_alive"] = isinstance(pid, int) and pid > 0 and os.path.exists(f"/proc/{pid}")
+    trace.facts["created_pid"] = pid
+    visible = runtime.host_visible_process and isinstance(pid, int) and pid > 0
+    trace.facts["outside"] = host.observe(pid) if visible else None
     time.sleep(SETTLE)
     trace.output["after_create"] = bundle.stdout
     # The config changes after create must not reach the container.
@@ -90,6 +94,7 @@ def _record_lifecycle(container: Container, runtime: RuntimeDriver) -> Trace:
     trace.states["after_delete"] = container.state()
     trace.facts["state_entries_after_delete"] = _entries_naming(root, container.id)
     trace.facts["cgroups_after_delete"] = _cgroups_naming(container.id)
+    trace.facts["released"] = released(pid, trace.facts["outside"], bundle.rootfs)
     trace.facts["bundle_after_delete"] = bundle.config_path.exists() and (bundle.rootfs / "bin").is_dir()
     trace.steps["delete_again"] = container.delete()
     return trace
@@ -376,6 +381,23 @@ def test_delete_removes_container(trace: Trace) -> None:
         "nothing named after the container is left in the runtime's state directory",
         "[]",
         trace.facts["state_entries_after_delete"],
+    )
+    left = trace.facts["released"]
+    check(
+        rid,
+        not left["process_alive"],
+        "the container's process is gone after delete",
+        f"no live process {trace.facts['created_pid']}",
+        "still alive",
+    )
+    check_equal(
+        rid,
+        "the container's cgroup directories (seen at create) left after delete",
+        [],
+        left["cgroup_dirs_left"],
+    )
+    check_equal(
+        rid, "mounts of the container's rootfs left on the host after delete", [], left["mounts_left"]
     )
     check(
         rid,

@@ -9,31 +9,13 @@ import time
 import pytest
 
 from conformance.core.asserts import check, check_equal, skip_unsupported
-from conformance.runtime.asserts import check_refused_without_effect
+from conformance.runtime.asserts import check_refused_without_effect, check_refused_without_trace
 from conformance.runtime.bundle import build_config
 
 requirement = pytest.mark.requirement
 
 #: Waits for a signal; prints a marker only if it ever runs.
 IDLE = {"process": {"args": ["/bin/sh", "-c", "echo program-ran; exec sleep 600"]}}
-
-
-def check_refused_without_trace(container, result, rids, what: str, state_entries) -> None:
-    """A create that must fail: an error in time, then no container and no state files for the id."""
-    check(rids, result.refused, what, "non-zero exit", result.describe())
-    check(
-        "runtime.errors.no-side-effects",
-        container.state().result.refused,
-        "no container exists after the failed create",
-        "state is an error",
-        "state succeeded",
-    )
-    check_equal(
-        "runtime.errors.no-side-effects",
-        "files left in the runtime's state directory for the id",
-        [],
-        state_entries(container.id),
-    )
 
 
 @requirement("runtime.query-state.error-no-id")

@@ -9,7 +9,7 @@ from typing import Any
 
 from conformance.core.asserts import Requirements, check, check_equal
 from conformance.core.result import CommandResult
-from conformance.runtime import host
+from conformance.runtime import cgroups, host
 from conformance.runtime.container import Container, StateReading
 
 
@@ -54,7 +54,8 @@ def check_refused_without_trace(
     what: str,
     state_entries: Callable[[str], list[str]],
 ) -> None:
-    """A create that must fail: an error in time, then no container and no state files for the id."""
+    """A create that must fail: an error in time, then no container, no state files and no cgroup
+    directories for the id (a runtime that failed half-way must undo what it did)."""
     check(
         rids,
         result.refused,
@@ -75,6 +76,12 @@ def check_refused_without_trace(
         "files left in the runtime's state directory for the id",
         [],
         state_entries(container.id),
+    )
+    check_equal(
+        "runtime.errors.no-side-effects",
+        "cgroup directories left on the host for the id",
+        [],
+        [str(path) for path in cgroups.find_named({container.id}, _mountinfo())],
     )
 
 
@@ -139,3 +146,10 @@ def check_released(
     )
     check_equal(requirements, f"cgroup directories of {what} left", [], left["cgroup_dirs_left"], context)
     check_equal(requirements, f"mounts of {what}'s rootfs left on the host", [], left["mounts_left"], context)
+
+
+def _mountinfo() -> str:
+    try:
+        return Path("/proc/self/mountinfo").read_text()
+    except OSError:
+        return ""

@@ -120,6 +120,18 @@ def observe(proc_cgroup: str, mountinfo: str, *, prefix: Path = Path("/")) -> Cg
     return view
 
 
+def find_named(names: set[str], mountinfo: str, *, depth: int = 6, prefix: Path = Path("/")) -> list[Path]:
+    """Cgroup directories whose name is in `names`, in every mounted hierarchy, deepest first."""
+    found = []
+    for hierarchy in hierarchies(mountinfo):
+        top = prefix / str(hierarchy.mount_point).lstrip("/")
+        for current, dirs, _ in os.walk(top):
+            if len(Path(current).relative_to(top).parts) >= depth:
+                dirs[:] = []
+            found += [Path(current) / d for d in dirs if d in names]
+    return sorted(found, key=lambda p: len(p.parts), reverse=True)
+
+
 def remove_named(names: set[str], mountinfo: str, *, depth: int = 6, prefix: Path = Path("/")) -> list[str]:
     """Remove cgroup directories whose name is in `names`, in every mounted hierarchy.
 
@@ -127,24 +139,16 @@ def remove_named(names: set[str], mountinfo: str, *, depth: int = 6, prefix: Pat
     holding a process cannot be removed and is left (rmdir fails); its children go first.
     """
     removed = []
-    for hierarchy in hierarchies(mountinfo):
-        top = prefix / str(hierarchy.mount_point).lstrip("/")
-        found = []
-        for current, dirs, _ in os.walk(top):
-            level = len(Path(current).relative_to(top).parts)
-            if level >= depth:
-                dirs[:] = []
-            found += [Path(current) / d for d in dirs if d in names]
-        for directory in sorted(found, key=lambda p: len(p.parts), reverse=True):
-            for child in sorted(directory.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-                if child.is_dir():
-                    with contextlib.suppress(OSError):
-                        child.rmdir()
-            try:
-                directory.rmdir()
-            except OSError:
-                continue
-            removed.append(str(directory))
+    for directory in find_named(names, mountinfo, depth=depth, prefix=prefix):
+        for child in sorted(directory.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            if child.is_dir():
+                with contextlib.suppress(OSError):
+                    child.rmdir()
+        try:
+            directory.rmdir()
+        except OSError:
+            continue
+        removed.append(str(directory))
     return removed
 
 

@@ -17,29 +17,12 @@ from pathlib import Path
 import pytest
 
 from conformance.core.asserts import check, check_equal, skip_unsupported
+from conformance.runtime.asserts import check_refused_without_trace
 
 requirement = pytest.mark.requirement
 
 #: A program that waits and prints a marker only if it ever runs.
 IDLE = {"process": {"args": ["/bin/sh", "-c", "echo program-ran; exec sleep 600"]}}
-
-
-def refused_without_trace(container, result, rids, what: str, state_entries) -> None:
-    """A create that must fail: an error, then no container and no state files for the id."""
-    check(rids, result.refused, what, "non-zero exit", result.describe())
-    check(
-        "runtime.errors.no-side-effects",
-        container.state().result.refused,
-        "no container exists after the failed create",
-        "state is an error",
-        "state succeeded",
-    )
-    check_equal(
-        "runtime.errors.no-side-effects",
-        "files left in the runtime's state directory for the id",
-        [],
-        state_entries(container.id),
-    )
 
 
 # -- sysctl ------------------------------------------------------------------------------------
@@ -67,7 +50,7 @@ def test_non_namespaced_sysctl_is_refused(make_container, state_entries) -> None
         before,
         after,
     )
-    refused_without_trace(
+    check_refused_without_trace(
         container,
         result,
         rids,
@@ -102,7 +85,7 @@ def test_device_path_conflict_is_refused(make_container, state_entries, conflict
     rids = ["config-linux.devices.path-conflict", *extra]
     container = make_container(IDLE, {"linux": {"devices": [device]}})
     result = container.create()
-    refused_without_trace(
+    check_refused_without_trace(
         container,
         result,
         rids,
@@ -253,7 +236,7 @@ def test_netdevice_name_conflict_is_refused(
     """Every new network namespace has `lo`: moving a device in as `lo` must be an error."""
     container = make_container(IDLE, _net_devices({host_interface.name: {"name": "lo"}}))
     result = container.create()
-    refused_without_trace(
+    check_refused_without_trace(
         container,
         result,
         "config-linux.netdevices.name-conflict",
@@ -280,7 +263,7 @@ def test_netdevice_that_cannot_move_is_refused(make_container, state_entries, wh
     name = f"ocix{secrets.token_hex(3)}" if which == "missing" else "lo"
     container = make_container(IDLE, _net_devices({name: {"name": f"ociy{secrets.token_hex(3)}"}}))
     result = container.create()
-    refused_without_trace(
+    check_refused_without_trace(
         container,
         result,
         ["config-linux.netdevices.check-move", "runtime.lifecycle.create-error"],
@@ -431,7 +414,7 @@ def test_intel_rdt_without_resctrl_is_refused(make_container, state_entries) -> 
         )
     container = make_container(IDLE, {"linux": {"intelRdt": {"closID": "oci-conformance"}}})
     result = container.create()
-    refused_without_trace(
+    check_refused_without_trace(
         container,
         result,
         "config-linux.intel-rdt.no-resctrl",

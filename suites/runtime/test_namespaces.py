@@ -28,8 +28,8 @@ import pytest
 from conformance.core.asserts import check, check_equal, fail, skip_unsupported
 from conformance.core.errors import ProbeError
 from conformance.runtime import host
+from conformance.runtime.asserts import check_refused_without_trace
 from conformance.runtime.bundle.probe import ProbeReport, parse_report
-from suites.runtime.test_operations import check_refused_without_trace
 
 requirement = pytest.mark.requirement
 

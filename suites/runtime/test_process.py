@@ -9,30 +9,13 @@ import os
 import pytest
 
 from conformance.core.asserts import check, check_equal, fail, skip_unsupported
+from conformance.runtime.asserts import check_refused_without_trace
 from conformance.runtime.bundle.probe import capability_names
 
 requirement = pytest.mark.requirement
 
 #: A container that stays running until it is killed.
 IDLE = {"process": {"args": ["/bin/sleep", "600"]}}
-
-
-def check_refused_without_trace(container, result, rids, what: str, state_entries) -> None:
-    """A create that must fail: an error, then no container and no state files for the id."""
-    check(rids, result.refused, what, "non-zero exit", result.describe())
-    check(
-        "runtime.errors.no-side-effects",
-        container.state().result.refused,
-        "no container exists after the failed create",
-        "state is an error",
-        "state succeeded",
-    )
-    check_equal(
-        "runtime.errors.no-side-effects",
-        "files left in the runtime's state directory for the id",
-        [],
-        state_entries(container.id),
-    )
 
 
 @requirement("config.process.rlimits.duplicate", "runtime.errors.no-side-effects")

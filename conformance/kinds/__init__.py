@@ -107,6 +107,10 @@ class SubjectKind:
         """Remove what this kind created outside the work directory; returns what could not be."""
         return []
 
+    def tidy(self, session: Session) -> list[str]:
+        """After stray processes are killed: remove what a subject left behind; returns what was."""
+        return []
+
     def __repr__(self) -> str:
         return f"<kind {self.name}>"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -103,13 +104,27 @@ class RuntimeKind(SubjectKind):
         workspace: RuntimeWorkspace | None = session.state.get(self.name)
         if workspace is None:
             return []
-        stuck = workspace.janitor.sweep(list(session.subjects_of(self).values()))  # type: ignore[arg-type]
+        return workspace.janitor.sweep(list(session.subjects_of(self).values()))  # type: ignore[arg-type]
+
+    def tidy(self, session: Session) -> list[str]:
+        """Cgroup directories named after this session's containers that a runtime left behind.
+
+        Runs once stray processes are killed; a killed process may take a moment to leave its
+        cgroup, so removal is retried briefly.
+        """
+        workspace: RuntimeWorkspace | None = session.state.get(self.name)
+        if workspace is None or not workspace.janitor.created:
+            return []
         from conformance.runtime import cgroups
 
         try:
             mountinfo = Path("/proc/self/mountinfo").read_text()
         except OSError:
-            return stuck
-        leaked = cgroups.remove_named(workspace.janitor.created, mountinfo)
-        session.removed += [f"cgroup directory {path}" for path in leaked]
-        return stuck
+            return []
+        removed: list[str] = []
+        for _ in range(20):
+            removed += cgroups.remove_named(workspace.janitor.created, mountinfo)
+            if not cgroups.find_named(workspace.janitor.created, mountinfo):
+                break
+            time.sleep(0.1)
+        return [f"cgroup directory {path}" for path in removed]

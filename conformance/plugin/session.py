@@ -128,6 +128,9 @@ class Session:
         if self.workdir is None:
             return
         self.strays = kill_processes_mentioning(str(self.workdir))
+        for kind in self.kinds:
+            if self.subjects_of(kind):
+                self.removed += kind.tidy(self)
         unmount_below(self.workdir)
         if self.kept:
             bundles = self.workdir / "bundles"

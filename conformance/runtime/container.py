@@ -59,12 +59,13 @@ class Janitor:
         self.created.add(container_id)
 
     def remove(self, runtime: RuntimeDriver, container_id: str) -> bool:
-        """Kill and force-delete; True when the runtime no longer knows the id."""
-        runtime.kill(container_id, "SIGKILL")
+        """Force-delete (then kill and retry); True when the runtime no longer knows the id."""
         runtime.delete(container_id, force=True)
         gone = self._gone(runtime, container_id)
         if not gone:
-            # Some runtimes need the process reaped before delete succeeds.
+            # A runtime whose delete --force does not stop a live process: kill it, let it be
+            # reaped, and delete again.
+            runtime.kill(container_id, "SIGKILL")
             time.sleep(0.2)
             runtime.delete(container_id, force=True)
             gone = self._gone(runtime, container_id)
@@ -138,25 +139,35 @@ class Container:
     def wait_for(self, predicate: Callable[[StateReading], bool], timeout: float) -> StateReading:
         """Poll `state` until `predicate` holds or `timeout` passes; returns the last reading."""
         deadline = time.monotonic() + timeout
-        delay = 0.01
+        delay = 0.005
         while True:
             reading = read_state(self.runtime, self.id)
             if predicate(reading) or time.monotonic() >= deadline:
                 self.calls.append(reading.result)
                 return reading
             time.sleep(delay)
-            delay = min(delay * 2, 0.2)
+            delay = min(delay * 1.5, 0.05)
 
     def wait_status(self, status: str, timeout: float) -> StateReading:
         return self.wait_for(lambda r: r.status == status, timeout)
 
-    def wait_output(self, text: str, timeout: float) -> bool:
-        """Poll the container's stdout for `text`."""
+    def wait_output(self, text: str, timeout: float, *, or_stopped: bool = False) -> bool:
+        """Poll the container's stdout for `text` (a file read, no runtime call).
+
+        With `or_stopped`, also give up early once `state` says the container stopped (checked
+        every 0.1 s), so a program that dies without printing is not waited for in vain.
+        """
         deadline = time.monotonic() + timeout
+        next_state = time.monotonic() + 0.1
         while text not in self.bundle.stdout:
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
                 return False
-            time.sleep(0.02)
+            if or_stopped and now >= next_state:
+                if read_state(self.runtime, self.id).status == "stopped":
+                    return text in self.bundle.stdout
+                next_state = now + 0.1
+            time.sleep(0.005)
         return True
 
     def cleanup(self) -> bool:

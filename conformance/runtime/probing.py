@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance.core.asserts import fail
@@ -89,15 +90,17 @@ def run_probe(
     container = Container(runtime, bundle, container_id, janitor)
     run = ProbeRun(bundle=bundle, container=container, host=host_facts())
     try:
-        created = container.create()
+        pid_file = bundle.output_dir / "pid"
+        created = container.create(pid_file=pid_file)
         if not created.ok:
             run.error = f"create failed: {created.describe()}"
             return run
-        _look_outside(run, runtime)
+        _look_outside(run, runtime, pid_file)
         started = container.start()
         if not started.ok:
             run.error = f"start failed: {started.describe()}"
             return run
+        container.wait_output("@done", PROBE_WAIT, or_stopped=True)
         final = container.wait_status("stopped", PROBE_WAIT)
         if final.status != "stopped":
             run.error = f"the container did not stop within {PROBE_WAIT:g}s (last status {final.status!r})"
@@ -116,14 +119,20 @@ def run_probe(
             }
 
 
-def _look_outside(run: ProbeRun, runtime: RuntimeDriver) -> None:
-    """Read the created container's process from the host, where the runtime lets the host see it."""
+def _look_outside(run: ProbeRun, runtime: RuntimeDriver, pid_file: Path) -> None:
+    """Read the created container's process from the host, where the runtime lets the host see it.
+
+    The pid comes from the --pid-file create wrote; `state` is asked only where there is none.
+    """
     if not runtime.host_visible_process:
         run.outside_missing = "the runtime runs the container in a sandbox whose process the host cannot see"
         return
-    reading = run.container.state()
-    pid = (reading.document or {}).get("pid")
+    try:
+        pid: object = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        reading = run.container.state()
+        pid = (reading.document or {}).get("pid")
     if not isinstance(pid, int) or pid <= 0:
-        run.outside_missing = f"state after create gave no usable pid ({reading.get('pid')!r})"
+        run.outside_missing = f"no usable pid for the created container ({pid!r})"
         return
     run.outside = host.observe(pid)

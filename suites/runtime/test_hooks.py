@@ -426,7 +426,8 @@ def _failing_run(make_container, runtime: RuntimeDriver, kind: str) -> SimpleNam
         run.start = container.start()
         run.failed = run.start.refused
         run.failure = run.start.describe()
-    run.gone = container.wait_for(lambda r: r.result.refused, 10)
+    # Destroying the container follows a failed operation; after a success there is nothing to wait for.
+    run.gone = container.wait_for(lambda r: r.result.refused, 10 if run.failed else 0)
     time.sleep(0.2)
     run.log = rig.log()
     return run

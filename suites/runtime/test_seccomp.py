@@ -17,7 +17,6 @@ import os
 import platform
 import select
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ import pytest
 
 from conformance.core.asserts import check, check_equal, fail, skip_unsupported
 from conformance.core.errors import ProbeError
+from conformance.core.sockets import socket_path
 from conformance.runtime import host
 from conformance.runtime.bundle.probe import ProbeReport, parse_report
 from conformance.schemas import validate
@@ -263,14 +263,6 @@ class NotifyAgent:
             self.answered.append((notif.data.nr, notif.pid, (val, error, flags)))
 
 
-def listener_path(workdir: Path, name: str) -> Path:
-    """A socket path under the session directory, or a short temporary one (sun_path is 108 bytes)."""
-    path = workdir / f"{name}.sock"
-    if len(str(path)) < 100:
-        return path
-    return Path(tempfile.mkdtemp(prefix="oci-sc-")) / "l.sock"
-
-
 # --- One notify container per runtime, shared by the tests that judge it --------------------
 
 NOTIFY_METADATA = "oci-conformance;MKDIR=EOPNOTSUPP;MKNOD=fake-success"
@@ -364,7 +356,11 @@ def run_with_agent(
 ) -> tuple[NotifyRun, Any]:
     """create, state, start, wait, parse, delete, with an agent listening meanwhile."""
     run = NotifyRun()
-    path = listener_path(bundles_factory.workdir, hint)
+    with socket_path(bundles_factory.workdir, f"{hint}.sock") as path:
+        return _run_with_agent_at(path, run, make_container, patch_for, answer, requests, hint)
+
+
+def _run_with_agent_at(path, run, make_container, patch_for, answer, requests, hint):
     container = make_container(patch_for(path), hint=hint)
     container.bundle.probe_requests(list(requests))
     run.container_id, run.bundle = container.id, str(container.bundle.path)
@@ -598,7 +594,11 @@ def test_unreachable_listener_is_an_error(runtime, make_container, bundles_facto
     """A listenerPath nobody listens on: sending the state fails, so create or start must fail."""
     if host.missing_features(["seccomp"]):
         skip_unsupported("config-linux.seccomp.listener-error", "; ".join(host.missing_features(["seccomp"])))
-    path = listener_path(bundles_factory.workdir, "seccomp-nobody")
+    with socket_path(bundles_factory.workdir, "seccomp-nobody.sock") as path:
+        _check_unreachable_listener(make_container, path)
+
+
+def _check_unreachable_listener(make_container, path: Path) -> None:
     container = make_container(notify_patch(path), hint="seccomp-nobody")
     container.bundle.probe_requests(["exec ran echo the-program-ran"])
     created = container.create()

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from conformance.core.asserts import check, check_equal
+from conformance.core.sockets import socket_path
 from conformance.runtime.console import ConsoleSocket
 
 requirement = pytest.mark.requirement
@@ -26,17 +27,17 @@ def terminal_run(make_container):
     container = make_container(
         {"process": {"terminal": True, "consoleSize": {"height": 40, "width": 100}, "args": PROGRAM}}
     )
-    socket_path = container.bundle.output_dir / "console.sock"
-    console = ConsoleSocket(socket_path)
-    try:
-        created = container.create(console_socket=socket_path)
-        master = console.wait_master() if created.ok else None
-        started = container.start() if master is not None else None
-        output = console.read_until(b"terminal-done", 15).decode(errors="replace") if started else ""
-        container.wait_status("stopped", 10)
-        yield SimpleNamespace(container=container, created=created, console=console, output=output)
-    finally:
-        console.close()
+    with socket_path(container.bundle.output_dir, "console.sock") as path:
+        console = ConsoleSocket(path)
+        try:
+            created = container.create(console_socket=path)
+            master = console.wait_master() if created.ok else None
+            started = container.start() if master is not None else None
+            output = console.read_until(b"terminal-done", 15).decode(errors="replace") if started else ""
+            container.wait_status("stopped", 10)
+            yield SimpleNamespace(container=container, created=created, console=console, output=output)
+        finally:
+            console.close()
 
 
 def _line(output: str, key: str) -> str:

@@ -66,12 +66,12 @@ def fake(tmp_path: Path) -> FakeRuntime:
     )
 
 
-def test_remove_kills_then_force_deletes(fake: FakeRuntime) -> None:
+def test_remove_force_deletes_and_checks(fake: FakeRuntime) -> None:
     janitor = Janitor()
     cid = f"{ID_PREFIX}-main-1-aaa"
     janitor.track(fake.runtime, cid)
     assert janitor.remove(fake.runtime, cid)
-    assert fake.calls() == [f"kill {cid} SIGKILL", f"delete --force {cid}", f"state {cid}"]
+    assert fake.calls() == [f"delete --force {cid}", f"state {cid}"]
     assert cid not in fake.containers()
     assert janitor.live == {}
 
@@ -82,9 +82,9 @@ def test_remove_retries_and_reports_a_stuck_container(tmp_path: Path) -> None:
     janitor.track(fake.runtime, "oci-conf-stuck")
     assert not janitor.remove(fake.runtime, "oci-conf-stuck")
     assert fake.calls() == [
-        "kill oci-conf-stuck SIGKILL",
         "delete --force oci-conf-stuck",
         "state oci-conf-stuck",
+        "kill oci-conf-stuck SIGKILL",
         "delete --force oci-conf-stuck",
         "state oci-conf-stuck",
     ]

@@ -8,20 +8,14 @@ import pytest
 
 from conformance.core import semver
 from conformance.core.asserts import check, check_equal, fail, skip_unsupported
+from conformance.runtime.bundle.probe import PROC_NS_NAMES
 from conformance.runtime.hooks import HOOK_TYPES, logging_hook, read_log
 from conformance.schemas import load_schema, validate
 
 requirement = pytest.mark.requirement
 
 #: Namespaces that can be requested here without extra configuration (user and time need mappings/offsets).
-PLAIN_NAMESPACES = {
-    "pid": "pid",
-    "network": "net",
-    "ipc": "ipc",
-    "uts": "uts",
-    "mount": "mnt",
-    "cgroup": "cgroup",
-}
+PLAIN_NAMESPACES = {t: name for t, name in PROC_NS_NAMES.items() if t not in ("user", "time")}
 
 
 @pytest.fixture(scope="module")

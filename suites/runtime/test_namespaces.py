@@ -29,21 +29,12 @@ from conformance.core.asserts import check, check_equal, fail, skip_unsupported
 from conformance.core.errors import ProbeError
 from conformance.runtime import host
 from conformance.runtime.asserts import check_refused_without_trace
-from conformance.runtime.bundle.probe import ProbeReport, parse_report
+from conformance.runtime.bundle.probe import PROC_NS_NAMES, ProbeReport, parse_report
 
 requirement = pytest.mark.requirement
 
 #: The /proc/PID/ns names of the namespace types of config-linux.md.
-NS_NAMES = {
-    "pid": "pid",
-    "network": "net",
-    "ipc": "ipc",
-    "uts": "uts",
-    "mount": "mnt",
-    "user": "user",
-    "cgroup": "cgroup",
-    "time": "time",
-}
+NS_NAMES = PROC_NS_NAMES
 
 #: Container ids 0-999 are host ids 100000-100999, container id 1000 is host root: the rootfs
 #: (owned by host root) stays readable and shows as owned by 1000 inside.

@@ -371,6 +371,18 @@ def _parse_report(output: str) -> ProbeReport:
     return report
 
 
+#: config-linux.md namespace types -> their names under /proc/PID/ns (what the probe reports).
+PROC_NS_NAMES = {
+    "pid": "pid",
+    "network": "net",
+    "ipc": "ipc",
+    "uts": "uts",
+    "mount": "mnt",
+    "user": "user",
+    "cgroup": "cgroup",
+    "time": "time",
+}
+
 #: Namespaces and capability sets every current Linux kernel shows in /proc (time since 5.6).
 _EXPECTED_NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 _CAPABILITY_SETS = ("inheritable", "permitted", "effective", "bounding", "ambient")

@@ -35,13 +35,18 @@ def cgroup_mode_from_mountinfo(mountinfo: str) -> str:
     return "legacy" if v1 else "none"
 
 
+def mountinfo() -> str:
+    """This process's /proc/self/mountinfo, read now ('' where it cannot be read)."""
+    try:
+        return Path("/proc/self/mountinfo").read_text()
+    except OSError:
+        return ""
+
+
 @functools.cache
 def cgroup_mode() -> str:
     """The cgroup layout of this host."""
-    try:
-        return cgroup_mode_from_mountinfo(Path("/proc/self/mountinfo").read_text())
-    except OSError:
-        return "none"
+    return cgroup_mode_from_mountinfo(mountinfo())
 
 
 def kernel() -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from conformance import RUNTIME_SPEC_VERSION
@@ -115,12 +114,10 @@ class RuntimeKind(SubjectKind):
         workspace: RuntimeWorkspace | None = session.state.get(self.name)
         if workspace is None or not workspace.janitor.created:
             return []
+        from conformance.core import hostinfo
         from conformance.runtime import cgroups
 
-        try:
-            mountinfo = Path("/proc/self/mountinfo").read_text()
-        except OSError:
-            return []
+        mountinfo = hostinfo.mountinfo()
         removed: list[str] = []
         for _ in range(20):
             removed += cgroups.remove_named(workspace.janitor.created, mountinfo)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.core import hostinfo
 from conformance.kinds import Subject, SubjectKind, kinds
 from conformance.plugin.settings import Resolved
 from conformance.requirements import Catalog, load_catalog
@@ -49,10 +50,7 @@ def kill_processes_mentioning(text: str) -> list[str]:
 def unmount_below(directory: Path) -> None:
     """Lazily unmount anything a subject left mounted inside the session directory."""
     prefix = str(directory) + "/"
-    try:
-        lines = Path("/proc/self/mountinfo").read_text().splitlines()
-    except OSError:
-        return
+    lines = hostinfo.mountinfo().splitlines()
     points = [
         line.split()[4] for line in lines if len(line.split()) > 4 and line.split()[4].startswith(prefix)
     ]

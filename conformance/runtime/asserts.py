@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conformance.core import hostinfo
 from conformance.core.asserts import Requirements, check, check_equal
 from conformance.core.result import CommandResult
 from conformance.runtime import cgroups, host
@@ -81,16 +82,13 @@ def check_refused_without_trace(
         "runtime.errors.no-side-effects",
         "cgroup directories left on the host for the id",
         [],
-        [str(path) for path in cgroups.find_named({container.id}, _mountinfo())],
+        [str(path) for path in cgroups.find_named({container.id}, hostinfo.mountinfo())],
     )
 
 
 def mounts_under(path: Path | str) -> list[str]:
     """Mount points in the host's (this process's) mount table at or below `path`."""
-    try:
-        text = Path("/proc/self/mountinfo").read_text()
-    except OSError:
-        return []
+    text = hostinfo.mountinfo()
     base = str(path).rstrip("/")
     found = []
     for line in text.splitlines():
@@ -146,10 +144,3 @@ def check_released(
     )
     check_equal(requirements, f"cgroup directories of {what} left", [], left["cgroup_dirs_left"], context)
     check_equal(requirements, f"mounts of {what}'s rootfs left on the host", [], left["mounts_left"], context)
-
-
-def _mountinfo() -> str:
-    try:
-        return Path("/proc/self/mountinfo").read_text()
-    except OSError:
-        return ""

@@ -43,7 +43,7 @@ def observe(pid: int) -> dict[str, Any]:
             namespaces[name] = os.readlink(f"{base}/ns/{name}")
         except OSError:
             continue
-    view = cgroups.observe(_read(f"{base}/cgroup") or "", _read("/proc/self/mountinfo") or "")
+    view = cgroups.observe(_read(f"{base}/cgroup") or "", hostinfo.mountinfo())
     return {
         "pid": pid,
         "namespaces": namespaces,
@@ -62,7 +62,7 @@ def container_cgroup_dirs_left(outside: dict[str, Any]) -> list[str]:
     A directory holding the suite's own process (a hierarchy root, a shared parent) was never
     the container's to remove.
     """
-    own = cgroups.observe(_read("/proc/self/cgroup") or "", _read("/proc/self/mountinfo") or "").dirs.values()
+    own = cgroups.observe(_read("/proc/self/cgroup") or "", hostinfo.mountinfo()).dirs.values()
     left = set()
     for directory in outside["cgroup"]["dirs"].values():
         shared = any(mine == directory or mine.startswith(directory + "/") for mine in own)
@@ -81,7 +81,7 @@ def alive(pid: int) -> bool:
 
 
 def _cgroup_controller(name: str) -> tuple[bool, str]:
-    mounted = {c for h in cgroups.hierarchies(_read("/proc/self/mountinfo") or "") for c in h.controllers}
+    mounted = {c for h in cgroups.hierarchies(hostinfo.mountinfo()) for c in h.controllers}
     if name in mounted:
         return True, ""
     return (

@@ -97,8 +97,8 @@ class CgroupView:
         return {"version": self.version, "paths": self.paths, "dirs": self.dirs, "files": self.files}
 
 
-def observe(proc_cgroup: str, mountinfo: str, *, prefix: Path = Path("/")) -> CgroupView:
-    """Resolve a process's cgroup paths to host directories and read their files.
+def resolve(proc_cgroup: str, mountinfo: str, *, prefix: Path = Path("/")) -> CgroupView:
+    """Resolve a process's cgroup paths to host directories, without reading their files.
 
     `prefix` re-roots every mount point (a fake tree in tests); the host uses "/".
     """
@@ -114,9 +114,15 @@ def observe(proc_cgroup: str, mountinfo: str, *, prefix: Path = Path("/")) -> Cg
             if path is None or controller in view.dirs:
                 continue
             relative = os.path.relpath(path, hierarchy.root) if hierarchy.root != "/" else path.lstrip("/")
-            directory = prefix / str(hierarchy.mount_point).lstrip("/") / relative
-            view.dirs[controller] = str(directory)
-            view.files[controller] = read_files(directory)
+            view.dirs[controller] = str(prefix / str(hierarchy.mount_point).lstrip("/") / relative)
+    return view
+
+
+def observe(proc_cgroup: str, mountinfo: str, *, prefix: Path = Path("/")) -> CgroupView:
+    """Resolve a process's cgroup paths to host directories and read their files."""
+    view = resolve(proc_cgroup, mountinfo, prefix=prefix)
+    for controller, directory in view.dirs.items():
+        view.files[controller] = read_files(Path(directory))
     return view
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.core.result import CommandResult
+from conformance.runtime import host
 from conformance.runtime.bundle import ID_PREFIX, Bundle
 from conformance.runtime.drivers import RuntimeDriver
 
@@ -58,8 +59,25 @@ class Janitor:
         self.live[(id(runtime), container_id)] = (runtime, container_id)
         self.created.add(container_id)
 
-    def remove(self, runtime: RuntimeDriver, container_id: str) -> bool:
-        """Force-delete (then kill and retry); True when the runtime no longer knows the id."""
+    def remove(self, runtime: RuntimeDriver, container_id: str, *, stopped: bool = False) -> bool:
+        """Stop and delete; True when the runtime no longer knows the id.
+
+        A created or running container is killed and its process awaited before a plain
+        `delete` (runc's `delete --force` sleeps 100 ms after its own SIGKILL before it looks
+        again). Where that does not remove it, force-delete, then kill and retry. `stopped`
+        says the caller has just seen the container stopped.
+        """
+        if not stopped:
+            reading = read_state(runtime, container_id)
+            if reading.status in ("created", "running"):
+                runtime.kill(container_id, "SIGKILL")
+                _wait_stopped(runtime, container_id, reading.get("pid"))
+                stopped = True
+            else:
+                stopped = reading.status == "stopped"
+        if stopped and runtime.delete(container_id).ok:
+            self.live.pop((id(runtime), container_id), None)
+            return True
         runtime.delete(container_id, force=True)
         gone = self._gone(runtime, container_id)
         if not gone:
@@ -100,6 +118,20 @@ class Janitor:
                 ):
                     stuck[name] = None
         return list(stuck)
+
+
+def _wait_stopped(runtime: RuntimeDriver, container_id: str, pid: object, timeout: float = 2.0) -> None:
+    """Wait until `state` says stopped: on the process's exit where the host sees it, then poll."""
+    if runtime.host_visible_process and isinstance(pid, int) and pid > 0:
+        host.wait_exit(pid, timeout)
+    deadline = time.monotonic() + timeout
+    delay = 0.002
+    while time.monotonic() < deadline:
+        reading = read_state(runtime, container_id)
+        if reading.status == "stopped" or reading.result.refused:
+            return
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
 
 
 @dataclass
@@ -170,8 +202,9 @@ class Container:
             time.sleep(0.005)
         return True
 
-    def cleanup(self) -> bool:
-        return self.janitor.remove(self.runtime, self.id)
+    def cleanup(self, *, stopped: bool = False) -> bool:
+        """Remove the container; `stopped` when it was just seen stopped (saves a `state`)."""
+        return self.janitor.remove(self.runtime, self.id, stopped=stopped)
 
     def transcript(self, limit: int = 12) -> str:
         """The last runtime calls, for failure messages."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import platform
+import select
 from collections.abc import Callable
 from typing import Any
 
@@ -62,13 +63,29 @@ def container_cgroup_dirs_left(outside: dict[str, Any]) -> list[str]:
     A directory holding the suite's own process (a hierarchy root, a shared parent) was never
     the container's to remove.
     """
-    own = cgroups.observe(_read("/proc/self/cgroup") or "", hostinfo.mountinfo()).dirs.values()
+    own = cgroups.resolve(_read("/proc/self/cgroup") or "", hostinfo.mountinfo()).dirs.values()
     left = set()
     for directory in outside["cgroup"]["dirs"].values():
         shared = any(mine == directory or mine.startswith(directory + "/") for mine in own)
         if not shared and os.path.isdir(directory):
             left.add(directory)
     return sorted(left)
+
+
+def wait_exit(pid: int, timeout: float) -> bool:
+    """Wait for any process (not only a child) to exit, through a pidfd; True when it did."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(timeout * 1000))
+    finally:
+        os.close(fd)
 
 
 def alive(pid: int) -> bool:

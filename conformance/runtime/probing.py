@@ -89,6 +89,7 @@ def run_probe(
         bundle.probe_requests(requests)
     container = Container(runtime, bundle, container_id, janitor)
     run = ProbeRun(bundle=bundle, container=container, host=host_facts())
+    stopped = False
     try:
         pid_file = bundle.output_dir / "pid"
         created = container.create(pid_file=pid_file)
@@ -100,9 +101,13 @@ def run_probe(
         if not started.ok:
             run.error = f"start failed: {started.describe()}"
             return run
-        container.wait_output("@done", PROBE_WAIT, or_stopped=True)
+        if run.outside is not None:
+            host.wait_exit(run.outside["pid"], PROBE_WAIT)  # wakes on the exit itself
+        else:
+            container.wait_output("@done", PROBE_WAIT, or_stopped=True)
         final = container.wait_status("stopped", PROBE_WAIT)
-        if final.status != "stopped":
+        stopped = final.status == "stopped"
+        if not stopped:
             run.error = f"the container did not stop within {PROBE_WAIT:g}s (last status {final.status!r})"
             return run
         try:
@@ -111,7 +116,7 @@ def run_probe(
             run.error = str(exc)
         return run
     finally:
-        container.cleanup()
+        container.cleanup(stopped=stopped)
         if run.outside is not None:
             run.released = {
                 "process_gone": not host.alive(run.outside["pid"]),

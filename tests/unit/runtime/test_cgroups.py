@@ -57,6 +57,8 @@ def test_v1_view_reads_each_controller_directory(tmp_path: Path) -> None:
     assert view.files["cpu"]["cpu.shares"] == view.files["cpuacct"]["cpu.shares"] == "512"
     assert view.files["pids"] == {"pids.max": "20"}
     assert view.dirs["memory"] == str(tmp_path / "sys/fs/cgroup/memory/box/c1")
+    resolved = cgroups.resolve(V1_PROC, V1_MOUNTINFO, prefix=tmp_path)
+    assert (resolved.dirs, resolved.version, resolved.files) == (view.dirs, view.version, {})
 
 
 def test_v2_view_reads_the_unified_directory(tmp_path: Path) -> None:

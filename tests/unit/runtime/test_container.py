@@ -17,12 +17,15 @@ from conformance.runtime.drivers.generic import GenericRuntime
 
 FAKE_RUNTIME = """\
 #!/bin/sh
-# A tiny stateful runtime: containers are lines of {ids}; ids in {stuck} cannot be deleted.
+# A tiny stateful runtime: containers are lines of {ids}; ids in {stuck} cannot be deleted;
+# ids in {running} are running until killed.
 echo "$*" >> {log}
 cmd=$1; shift
 case "$cmd" in
   list) [ "$1" = -q ] && cat {ids} ;;
-  kill) grep -qx "$1" {ids} || exit 1 ;;
+  kill)
+    grep -qx "$1" {ids} || exit 1
+    grep -vx "$1" {running} > {running}.new; mv {running}.new {running} ;;
   delete)
     [ "$1" = --force ] && shift
     grep -qx "$1" {ids} || exit 1
@@ -30,7 +33,8 @@ case "$cmd" in
     grep -vx "$1" {ids} > {ids}.new; mv {ids}.new {ids} ;;
   state)
     grep -qx "$1" {ids} || {{ echo "container $1 does not exist" >&2; exit 1; }}
-    printf '{{"ociVersion": "1.0.2", "id": "%s", "status": "stopped"}}\\n' "$1" ;;
+    status=stopped; grep -qx "$1" {running} && status=running
+    printf '{{"ociVersion": "1.0.2", "id": "%s", "status": "%s"}}\\n' "$1" "$status" ;;
   *) exit 2 ;;
 esac
 """
@@ -39,16 +43,26 @@ esac
 class FakeRuntime:
     """Paths of one fake runtime: the script, its container list and its call log."""
 
-    def __init__(self, root: Path, ids: Sequence[str], stuck: Sequence[str] = (), name: str = "fake") -> None:
+    def __init__(
+        self,
+        root: Path,
+        ids: Sequence[str],
+        stuck: Sequence[str] = (),
+        name: str = "fake",
+        running: Sequence[str] = (),
+    ) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.ids = root / "ids"
         self.stuck = root / "stuck"
         self.log = root / "log"
+        self.running = root / "running"
+        self.running.write_text("".join(f"{i}\n" for i in running))
         self.ids.write_text("".join(f"{i}\n" for i in ids))
         self.stuck.write_text("".join(f"{i}\n" for i in stuck))
         self.log.write_text("")
         self.path = root / name
-        self.path.write_text(FAKE_RUNTIME.format(ids=self.ids, stuck=self.stuck, log=self.log))
+        script = FAKE_RUNTIME.format(ids=self.ids, stuck=self.stuck, log=self.log, running=self.running)
+        self.path.write_text(script)
         self.path.chmod(0o755)
         self.runtime = GenericRuntime(str(self.path), timeout=10)
 
@@ -66,14 +80,32 @@ def fake(tmp_path: Path) -> FakeRuntime:
     )
 
 
-def test_remove_force_deletes_and_checks(fake: FakeRuntime) -> None:
+def test_remove_deletes_a_stopped_container_without_force(fake: FakeRuntime) -> None:
     janitor = Janitor()
     cid = f"{ID_PREFIX}-main-1-aaa"
     janitor.track(fake.runtime, cid)
     assert janitor.remove(fake.runtime, cid)
-    assert fake.calls() == [f"delete --force {cid}", f"state {cid}"]
+    assert fake.calls() == [f"state {cid}", f"delete {cid}"]
     assert cid not in fake.containers()
     assert janitor.live == {}
+
+
+def test_remove_of_a_container_seen_stopped_skips_state(fake: FakeRuntime) -> None:
+    cid = f"{ID_PREFIX}-main-1-aaa"
+    assert Janitor().remove(fake.runtime, cid, stopped=True)
+    assert fake.calls() == [f"delete {cid}"]
+
+
+def test_remove_kills_a_running_container_and_waits_for_stopped(tmp_path: Path) -> None:
+    fake = FakeRuntime(tmp_path / "rt", ["oci-conf-run"], running=["oci-conf-run"])
+    assert Janitor().remove(fake.runtime, "oci-conf-run")
+    assert fake.calls() == [
+        "state oci-conf-run",
+        "kill oci-conf-run SIGKILL",
+        "state oci-conf-run",
+        "delete oci-conf-run",
+    ]
+    assert fake.containers() == []
 
 
 def test_remove_retries_and_reports_a_stuck_container(tmp_path: Path) -> None:
@@ -82,6 +114,8 @@ def test_remove_retries_and_reports_a_stuck_container(tmp_path: Path) -> None:
     janitor.track(fake.runtime, "oci-conf-stuck")
     assert not janitor.remove(fake.runtime, "oci-conf-stuck")
     assert fake.calls() == [
+        "state oci-conf-stuck",
+        "delete oci-conf-stuck",
         "delete --force oci-conf-stuck",
         "state oci-conf-stuck",
         "kill oci-conf-stuck SIGKILL",

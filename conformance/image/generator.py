@@ -275,6 +275,16 @@ class LayerWriter:
             self.temp.unlink(missing_ok=True)
 
 
+_TAR_TYPES = {
+    "dir": tarfile.DIRTYPE,
+    "symlink": tarfile.SYMTYPE,
+    "hardlink": tarfile.LNKTYPE,
+    "fifo": tarfile.FIFOTYPE,
+    "char": tarfile.CHRTYPE,
+    "block": tarfile.BLKTYPE,
+}
+
+
 def _header(entry: Entry, same_layer: Mapping[str, Entry]) -> tarfile.TarInfo:
     info = tarfile.TarInfo(entry.member_name)
     source = entry
@@ -283,14 +293,14 @@ def _header(entry: Entry, same_layer: Mapping[str, Entry]) -> tarfile.TarInfo:
     info.mode = 0o644 if source.mode is None else source.mode
     info.uid, info.gid, info.mtime = source.uid, source.gid, source.mtime
     info.uname = info.gname = ""
-    if entry.type == "dir":
-        info.type = tarfile.DIRTYPE
-    elif entry.type == "symlink":
-        info.type, info.linkname = tarfile.SYMTYPE, entry.target or ""
-    elif entry.type == "hardlink":
-        info.type, info.linkname = tarfile.LNKTYPE, entry.target or ""
-    elif entry.type == "file":
+    kind = entry.kind if entry.type == "raw" else entry.type
+    info.type = _TAR_TYPES.get(kind or "file", tarfile.REGTYPE)
+    if kind in ("symlink", "hardlink"):
+        info.linkname = entry.target or ""
+    elif kind == "file":
         info.size = entry.size
+    elif kind in ("char", "block"):
+        info.devmajor, info.devminor = entry.major, entry.minor
     if entry.xattrs:
         info.pax_headers = {f"SCHILY.xattr.{name}": value for name, value in entry.xattrs}
     return info
@@ -300,7 +310,8 @@ def _write_entries(tar: tarfile.TarFile, entries: Sequence[Entry]) -> None:
     same_layer = {entry.path: entry for entry in entries}
     for entry in entries:
         header = _header(entry, same_layer)
-        tar.addfile(header, ChunkReader(entry.chunks()) if entry.type == "file" else None)
+        data = entry.type == "file" or (entry.type == "raw" and entry.kind == "file")
+        tar.addfile(header, ChunkReader(entry.chunks()) if data else None)
 
 
 def build_layer(

@@ -33,6 +33,8 @@ The rules, from layer.md, with our resolution where the text leaves a choice ope
 6. The root member (``./``) is ignored: manifest.md leaves the root's attributes unspecified, and the
    tree model does not contain the root.
 7. Duplicate member paths in one layer ("MUST NOT include duplicate entries") are refused.
+8. Every node but a directory keeps its entry's mtime. A directory's mtime is unspecified (None):
+   entries and whiteouts inside it, in its own or later layers, may touch it.
 
 Safety: the applier is a reference, so it refuses (:class:`UnsafeMemberError`) rather than guesses:
 absolute member names, any ``..`` component (in names and hard-link targets), and any member, whiteout
@@ -53,7 +55,7 @@ import stat
 import tarfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -280,14 +282,31 @@ class _Model:
 
 
 def _entry_node(entry: Entry) -> Node:
+    """The node an entry gives; directories carry no mtime (see conformance.image.tree.Node)."""
     xattrs = {name: value.encode() for name, value in entry.xattrs}
     if entry.type == "file":
         return Node(
-            "file", entry.mode, entry.uid, entry.gid, entry.size, entry.content_sha256(), xattrs=xattrs
-        )
+            "file", entry.mode, entry.uid, entry.gid, entry.size, entry.content_sha256(), xattrs=xattrs,
+            mtime=entry.mtime,
+        )  # fmt: skip
     if entry.type == "symlink":
-        return Node("symlink", 0o777, entry.uid, entry.gid, target=entry.target, xattrs={})
+        return Node("symlink", 0o777, entry.uid, entry.gid, target=entry.target, xattrs={}, mtime=entry.mtime)
+    if entry.type == "fifo":
+        return Node("fifo", entry.mode, entry.uid, entry.gid, xattrs={}, mtime=entry.mtime)
+    if entry.type in ("char", "block"):
+        rdev = (entry.major, entry.minor)
+        return Node(entry.type, entry.mode, entry.uid, entry.gid, xattrs={}, rdev=rdev, mtime=entry.mtime)
     return Node("dir", entry.mode, entry.uid, entry.gid, xattrs=xattrs)
+
+
+def _as_described(entry: Entry, path: str, where: str) -> Entry:
+    """A raw member the names accept, as the entry of its tar type (link targets checked too)."""
+    if entry.type != "raw":
+        return entry
+    target = entry.target
+    if entry.kind == "hardlink":
+        target = member_path(target or "", f"{where}: hard link target")
+    return replace(entry, type=entry.kind or "file", path=path, target=target)
 
 
 def expected_tree(description_layers: Sequence[object], *, source: object = "<description>") -> Tree:
@@ -303,9 +322,10 @@ def expected_tree(description_layers: Sequence[object], *, source: object = "<de
         plan = plan_layer([entry.member_name for entry in layer.entries], where)
         for whiteout in plan.deletions:
             model.delete(whiteout, where)
-        for position, ((kind, _), entry) in enumerate(zip(plan.members, layer.entries, strict=True)):
+        for position, ((kind, path), entry) in enumerate(zip(plan.members, layer.entries, strict=True)):
             if kind == "entry":
-                model.add(entry, f"{where}: member {position}")
+                label = f"{where}: member {position}"
+                model.add(_as_described(entry, path, label), label)
     return model.tree()
 
 

@@ -46,6 +46,9 @@ class Node:
     xattrs: Mapping[str, bytes] | None = field(default=None, hash=False)
     links: frozenset[str] = frozenset()
     rdev: tuple[int, int] | None = None
+    #: Whole seconds; recorded for everything but directories, whose mtime later entries and
+    #: whiteouts in them may legitimately touch (layer.md leaves that open).
+    mtime: int | None = None
 
 
 Tree = dict[str, Node]
@@ -94,6 +97,7 @@ def _node(path: str, st: os.stat_result, *, ownership: bool, xattrs: bool) -> No
         target=os.readlink(path) if kind == "symlink" else None,
         xattrs=_read_xattrs(path) if xattrs else None,
         rdev=(os.major(st.st_rdev), os.minor(st.st_rdev)) if kind in ("char", "block") else None,
+        mtime=None if kind == "dir" else int(st.st_mtime),
     )
 
 
@@ -186,7 +190,7 @@ def compare_nodes(path: str, want: Node, got: Node) -> list[str]:
     out = []
     if None not in (want.mode, got.mode) and want.mode != got.mode:
         out.append(f"mode of {path}: expected {format_mode(want.mode)}, got {format_mode(got.mode)}")
-    for name in ("uid", "gid", "size", "target", "rdev"):
+    for name in ("uid", "gid", "size", "target", "rdev", "mtime"):
         expected, actual = getattr(want, name), getattr(got, name)
         if None not in (expected, actual) and expected != actual:
             out.append(f"{name} of {path}: expected {expected!r}, got {actual!r}")

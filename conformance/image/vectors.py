@@ -14,23 +14,34 @@ A layer is described as a mapping::
       - {path: a/b, type: whiteout}        # written as a/.wh.b (a/.wh.b is accepted as is)
       - {path: a, type: opaque}            # written as a/.wh..wh..opq; path "." is the root
       - {path: f, type: file, content: "x", xattrs: {user.k: v}}
+      - {path: pipe, type: fifo}
+      - {path: dev/null, type: char, major: 1, minor: 3}
+      - {path: hole, type: file, size: 33554432, fill: zero}   # all zeros: a sparse candidate
+      - {path: ../../../.wh.sentinel, type: raw, kind: file}   # written exactly as named
 
 Entry keys, by type (all take ``path`` and ``type``):
 
 - ``file``: ``content`` (str, UTF-8 encoded, or bytes) or ``size`` + ``seed`` (generated, see
-  :func:`generated_chunks`), ``mode`` (0o644), ``uid``/``gid`` (0), ``mtime`` (0), ``xattrs``.
+  :func:`generated_chunks`) or ``size`` + ``fill: zero`` (zeros), ``mode`` (0o644), ``uid``/``gid``
+  (0), ``mtime`` (0), ``xattrs``.
 - ``dir``: ``mode`` (0o755), ``uid``, ``gid``, ``mtime``, ``xattrs``.
 - ``symlink``: ``target`` (any non-empty string), ``uid``, ``gid``, ``mtime``; mode is always 0o777.
 - ``hardlink``: ``target`` (a path in the layer or a lower one), ``mode``/``uid``/``gid``/``mtime`` for
   the header only (by default copied from the target's entry in the same layer): a hard link has no
   metadata of its own.
 - ``whiteout``, ``opaque``: only ``path``.
+- ``fifo``: ``mode``, ``uid``, ``gid``, ``mtime``; ``char``, ``block``: the same and ``major``/``minor``.
+- ``raw``: a member written with ``path`` as its name, unchecked (``..``, ``.wh.`` anywhere,
+  malformed whiteouts): ``kind`` (file, dir, symlink or hardlink; default file), ``content``,
+  ``target``, ``mode``. Layer-edge cases use it for shapes the spec forbids; the reference
+  refuses a layer with such a member wherever :func:`conformance.image.layers.classify` does.
 
 ``mode`` is an int (YAML ``0644`` is octal) or an octal string such as ``"0o4755"`` or ``"4755"``
 (YAML 1.1, which PyYAML speaks, reads ``0o644`` as a string). Paths are relative, without ``..``;
 a leading ``./`` and trailing ``/`` are dropped. Names beginning with ``.wh.`` are reserved for
 whiteouts (layer.md), so only a whiteout's last component may carry the prefix. Deliberately broken
-members (absolute paths, ``..``, empty whiteouts) come from the generator's faults, not from here.
+members come from ``raw`` entries (one unusual member in an otherwise valid layer) or from the
+generator's faults (a break applied to a written layout).
 """
 
 from __future__ import annotations
@@ -48,7 +59,10 @@ from conformance.image import mediatypes
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_NAME = ".wh..wh..opq"
-ENTRY_TYPES = ("file", "dir", "symlink", "hardlink", "whiteout", "opaque")
+ENTRY_TYPES = ("file", "dir", "symlink", "hardlink", "whiteout", "opaque", "fifo", "char", "block", "raw")
+DEVICE_TYPES = ("char", "block")
+RAW_KINDS = ("file", "dir", "symlink", "hardlink")
+FILLS = ("random", "zero")
 COMPRESSIONS = ("none", "gzip", "zstd")
 LAYER_MEDIA_TYPES = {
     "none": mediatypes.LAYER_TAR,
@@ -61,14 +75,21 @@ GENERATED_CHUNK = 1 << 20
 _COMMON = {"path", "type"}
 _ATTRS = {"mode", "uid", "gid", "mtime"}
 _KEYS = {
-    "file": _ATTRS | {"content", "size", "seed", "xattrs"},
+    "file": _ATTRS | {"content", "size", "seed", "fill", "xattrs"},
     "dir": _ATTRS | {"xattrs"},
     "symlink": {"uid", "gid", "mtime", "target"},
     "hardlink": _ATTRS | {"target"},
     "whiteout": set(),
     "opaque": set(),
+    "fifo": _ATTRS,
+    "char": _ATTRS | {"major", "minor"},
+    "block": _ATTRS | {"major", "minor"},
+    "raw": {"kind", "content", "target", "mode"},
 }
-_DEFAULT_MODE = {"file": 0o644, "dir": 0o755, "symlink": 0o777, "whiteout": 0o644, "opaque": 0o644}
+_DEFAULT_MODE = {
+    "file": 0o644, "dir": 0o755, "symlink": 0o777, "whiteout": 0o644, "opaque": 0o644,
+    "fifo": 0o644, "char": 0o644, "block": 0o644, "raw": 0o644,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -86,10 +107,17 @@ class Entry:
     seed: int | None = None
     target: str | None = None
     xattrs: tuple[tuple[str, str], ...] = ()
+    fill: str = "random"
+    major: int = 0
+    minor: int = 0
+    #: For ``raw`` entries: the tar type written (file, dir, symlink, hardlink).
+    kind: str | None = None
 
     @property
     def member_name(self) -> str:
         """The tar member name the generator writes for this entry."""
+        if self.type == "raw":
+            return self.path
         if self.type == "opaque":
             return _join(self.path, OPAQUE_NAME)
         if self.type == "whiteout":
@@ -100,13 +128,13 @@ class Entry:
     def chunks(self) -> Iterator[bytes]:
         """The file content, a bounded chunk at a time."""
         if self.seed is not None:
-            return generated_chunks(self.size, self.seed)
+            return generated_chunks(self.size, self.seed, self.fill)
         return iter((self.content,) if self.content else ())
 
     def content_sha256(self) -> str:
         """Hex sha256 of the content (streamed for generated content)."""
         if self.seed is not None:
-            return _generated_sha256(self.size, self.seed)
+            return _generated_sha256(self.size, self.seed, self.fill)
         return hashlib.sha256(self.content or b"").hexdigest()
 
 
@@ -133,23 +161,25 @@ def _join(parent: str, name: str) -> str:
     return f"{parent}/{name}" if parent else name
 
 
-def generated_chunks(size: int, seed: int) -> Iterator[bytes]:
-    """Deterministic content: the first `size` bytes of successive ``Random(seed).randbytes(1 MiB)``.
+def generated_chunks(size: int, seed: int, fill: str = "random") -> Iterator[bytes]:
+    """Deterministic content: the first `size` bytes of successive ``Random(seed).randbytes(1 MiB)``
+    (or of zeros for ``fill="zero"``).
 
     Produced a chunk at a time so a multi-gigabyte benchmark file never sits in memory.
     """
     rng = random.Random(seed)
+    zeros = bytes(GENERATED_CHUNK)
     remaining = size
     while remaining > 0:
-        block = rng.randbytes(GENERATED_CHUNK)
+        block = zeros if fill == "zero" else rng.randbytes(GENERATED_CHUNK)
         yield block[:remaining]
         remaining -= len(block)
 
 
 @functools.lru_cache(maxsize=64)
-def _generated_sha256(size: int, seed: int) -> str:
+def _generated_sha256(size: int, seed: int, fill: str = "random") -> str:
     hasher = hashlib.sha256()
-    for chunk in generated_chunks(size, seed):
+    for chunk in generated_chunks(size, seed, fill):
         hasher.update(chunk)
     return hasher.hexdigest()
 
@@ -237,9 +267,11 @@ def _int(entry: Mapping, key: str, default: int, source: object, where: str) -> 
 
 def _content(entry: Mapping, source: object, where: str) -> tuple[bytes | None, int, int | None]:
     line = line_of(entry)
-    if "content" in entry and ("size" in entry or "seed" in entry):
-        raise DataFileError(source, f"{where}: give content or size/seed, not both", line)
-    if "size" in entry or "seed" in entry:
+    if "content" in entry and ("size" in entry or "seed" in entry or "fill" in entry):
+        raise DataFileError(source, f"{where}: give content or size/seed/fill, not both", line)
+    if entry.get("fill", "random") not in FILLS:
+        raise DataFileError(source, f"{where}: fill must be one of {', '.join(FILLS)}", line)
+    if "size" in entry or "seed" in entry or "fill" in entry:
         return None, _int(entry, "size", 0, source, where), _int(entry, "seed", 0, source, where)
     content = entry.get("content", b"")
     if isinstance(content, str):
@@ -270,6 +302,8 @@ def parse_entry(raw: object, source: object = "<description>", where: str = "ent
     if kind not in ENTRY_TYPES:
         raise DataFileError(source, f"{where}: type {kind!r} is not one of {', '.join(ENTRY_TYPES)}", line)
     check_keys(source, _as_dict(raw), where, _COMMON | ({"target"} if "link" in kind else set()), _KEYS[kind])
+    if kind == "raw":
+        return _raw_entry(raw, source, where)
     path = normalize_path(raw["path"], source, where, line, root_ok=kind in ("dir", "opaque"))
     _check_whiteout_names(path, kind, source, where, line)
     mode = raw.get("mode")
@@ -285,11 +319,59 @@ def parse_entry(raw: object, source: object = "<description>", where: str = "ent
         fields["mode"] = 0o777
     if kind == "file":
         fields["content"], fields["size"], fields["seed"] = _content(raw, source, where)
+        fields["fill"] = raw.get("fill", "random")
+    if kind in DEVICE_TYPES:
+        fields["major"] = _int(raw, "major", 0, source, where)
+        fields["minor"] = _int(raw, "minor", 0, source, where)
     if kind in ("file", "dir"):
         fields["xattrs"] = _xattrs(raw, source, where)
     if kind in ("symlink", "hardlink"):
         fields["target"] = _link_target(raw, kind, source, where)
     return Entry(**fields)
+
+
+def _raw_entry(raw: Mapping, source: object, where: str) -> Entry:
+    """A ``raw`` member: its name and link target are written exactly as given."""
+    line = line_of(raw)
+    name, kind, target = raw["path"], raw.get("kind", "file"), raw.get("target")
+    if not isinstance(name, str) or not name:
+        raise DataFileError(source, f"{where}: a raw path must be a non-empty string", line)
+    if kind not in RAW_KINDS:
+        raise DataFileError(source, f"{where}: kind {kind!r} is not one of {', '.join(RAW_KINDS)}", line)
+    if ("link" in kind) != isinstance(target, str):
+        raise DataFileError(
+            source, f"{where}: a raw {kind} needs a target string exactly when it is a link", line
+        )
+    content, size, _ = _content(raw, source, where) if kind == "file" else (None, 0, None)
+    mode = raw.get("mode")
+    return Entry(
+        path=name,
+        type="raw",
+        kind=kind,
+        mode=_DEFAULT_MODE["raw"] if mode is None else parse_mode(mode, source, where, line),
+        content=content,
+        size=size,
+        target=target,
+    )
+
+
+def without_raw(layers: Sequence[object], source: object = "<description>") -> list[LayerSpec]:
+    """The layers with their ``raw`` members dropped: what a consumer that ignores them applies."""
+    specs = [parse_layer(raw, source, f"layers[{index}]") for index, raw in enumerate(layers)]
+    return [
+        LayerSpec(
+            tuple(e for e in spec.entries if e.type != "raw"),
+            spec.compression,
+            spec.media_type,
+            spec.annotations,
+        )
+        for spec in specs
+    ]
+
+
+def has_raw(layers: Sequence[object], source: object = "<description>") -> bool:
+    specs = [parse_layer(raw, source, f"layers[{index}]") for index, raw in enumerate(layers)]
+    return any(entry.type == "raw" for spec in specs for entry in spec.entries)
 
 
 def _link_target(raw: Mapping, kind: str, source: object, where: str) -> str:

@@ -57,7 +57,9 @@ def _run_suite(tmp_path: Path, description: Path, select: str) -> tuple[int, lis
 def test_yaml_described_consumer_passes_the_consumer_cases(tmp_path: Path) -> None:
     description = tmp_path / "umoci.yaml"
     description.write_text(DESCRIPTION)
-    code, cases, output = _run_suite(tmp_path, description, "unpack_matches_reference and whiteout")
+    # whiteout-prefix-on-directory is a known umoci deviation (expectations/umoci.yaml), not held here.
+    select = "unpack_matches_reference and whiteout and not whiteout-prefix-on-directory"
+    code, cases, output = _run_suite(tmp_path, description, select)
     ran = [c for c in cases if c.find("skipped") is None]
     assert code == 0, output[-3000:]
     assert len(ran) >= 2, output[-3000:]

@@ -41,6 +41,8 @@ class ImageTool:
     version_pattern: ClassVar[str] = r"version[:\s]+v?([0-9][^\s,]*)"
     #: Whether `build` honours BuildSpec.deletions (a second layer that removes paths).
     supports_deletions: ClassVar[bool] = False
+    #: Copier: the transports `copy` takes besides 'oci:' (see :func:`transport_reference`).
+    transports: ClassVar[tuple[str, ...]] = ("oci", "oci-archive")
 
     def __init__(self, path: str, *, timeout: float = 120.0, workdir: Path) -> None:
         self.path = path
@@ -117,6 +119,13 @@ def stage_entries(entries: Sequence[Mapping[str, Any]], root: Path) -> None:
         if "mtime" in entry:
             stamp = int(entry["mtime"])
             os.utime(root / str(entry["path"]).lstrip("/"), (stamp, stamp), follow_symlinks=False)
+
+
+def transport_reference(transport: str, path: Path, ref: str) -> str:
+    """A copy source or destination: 'oci:/p:ref', 'oci-archive:/p.tar:ref' or 'dir:/p' (no ref)."""
+    if transport == "dir":
+        return f"dir:{path}"
+    return f"{transport}:{path}:{ref}"
 
 
 def which(name: str) -> str | None:

@@ -1,4 +1,5 @@
-"""buildah: builds from scratch and commits as OCI, with its storage kept in the suite's directory."""
+"""buildah: builds from scratch and commits as OCI, and copies by pulling into its storage and
+pushing out again (oci: and oci-archive:), with its storage kept in the suite's directory."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from conformance.image.tools.base import BuildSpec, ImageTool, stage_entries
 class BuildahTool(ImageTool):
     name = "buildah"
     executable = "buildah"
-    roles = frozenset({"producer"})
+    roles = frozenset({"producer", "copier"})
 
     def storage(self) -> list[str]:
         """Private storage under the suite's work directory: nothing outside it is touched."""
@@ -39,6 +40,18 @@ class BuildahTool(ImageTool):
         finally:
             steps.append(self.run(*store, "rm", container))
         return steps
+
+    def copy(self, source: str, destination: str) -> CommandResult:
+        """`buildah pull` into the private storage, `buildah push` out, then `buildah rmi`."""
+        store = self.storage()
+        pulled = self.run(*store, "pull", "--quiet", source)
+        if not pulled.ok:
+            return pulled
+        image = pulled.stdout.strip().splitlines()[-1]
+        try:
+            return self.run(*store, "push", "--quiet", image, destination)
+        finally:
+            self.run(*store, "rmi", "--force", image)
 
 
 def _config_flags(spec: BuildSpec) -> list[str]:

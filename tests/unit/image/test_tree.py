@@ -51,7 +51,9 @@ def test_records_types_modes_content_and_targets(root: Path) -> None:
         6,
         hashlib.sha256(b"hello\n").hexdigest(),
         xattrs=tree["dir/file"].xattrs,
+        mtime=int(os.lstat(root / "dir" / "file").st_mtime),
     )
+    assert tree["dir"].mtime is None, "directory mtimes are not recorded"
     assert tree["link"].type == "symlink" and tree["link"].target == "dir/file"
     assert tree["link"].size is None and tree["link"].sha256 is None
     assert tree["fifo"].type == "fifo"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import stat
 import struct
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.core.errors import ConfigurationError
@@ -92,17 +95,56 @@ def build_template(busybox: Path, target: Path) -> Path:
     return target
 
 
-def clone_rootfs(template: Path, target: Path) -> None:
-    """Copy the template: busybox and its applets as hard links, small files as copies."""
+@dataclass(frozen=True)
+class _Plan:
+    """What a clone of one template does, worked out once: directories, links, copies, symlinks."""
+
+    directories: tuple[tuple[str, int], ...]
+    links: tuple[str, ...]
+    copies: tuple[str, ...]
+    symlinks: tuple[tuple[str, str], ...]
+
+
+@functools.lru_cache(maxsize=8)
+def _plan(template: Path) -> _Plan:
     busybox = os.stat(template / "bin" / "busybox").st_ino
+    directories, links, copies, symlinks = [], [], [], []
+    for current, dirs, files in os.walk(template):
+        base = os.path.relpath(current, template)
+        for name in sorted(dirs + files):
+            relative = os.path.normpath(os.path.join(base, name))
+            info = os.lstat(template / relative)
+            if stat.S_ISLNK(info.st_mode):
+                symlinks.append((relative, os.readlink(template / relative)))
+            elif stat.S_ISDIR(info.st_mode):
+                directories.append((relative, stat.S_IMODE(info.st_mode)))
+            elif info.st_ino == busybox:
+                links.append(relative)
+            else:
+                copies.append(relative)
+    return _Plan(tuple(directories), tuple(links), tuple(copies), tuple(symlinks))
 
-    def copy(src: str, dst: str) -> None:
-        if os.stat(src).st_ino == busybox:
-            try:
-                os.link(src, dst)
-                return
-            except OSError:
-                pass
-        shutil.copy2(src, dst)
 
-    shutil.copytree(template, target, symlinks=True, copy_function=copy)
+def clone_rootfs(template: Path, target: Path) -> None:
+    """Copy the template: busybox and its applets as hard links, small files as copies.
+
+    `target` must not exist yet (FileExistsError). The template's tree is read once per
+    session; a clone is then a few hundred link() calls, without Python's per-file copy logic.
+    """
+    plan = _plan(template)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.mkdir()
+    source, root = str(template), str(target)
+    join = os.path.join
+    for relative, mode in plan.directories:
+        os.mkdir(join(root, relative))
+        os.chmod(join(root, relative), mode)
+    for relative in plan.links:
+        try:
+            os.link(join(source, relative), join(root, relative))
+        except OSError:  # another filesystem: a copy
+            shutil.copy2(join(source, relative), join(root, relative))
+    for relative in plan.copies:
+        shutil.copy2(join(source, relative), join(root, relative))
+    for relative, destination in plan.symlinks:
+        os.symlink(destination, join(root, relative))

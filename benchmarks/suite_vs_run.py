@@ -96,16 +96,22 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runtime", default="runc", help="a path or a name on PATH")
-    parser.add_argument("--repeat", type=int, default=10, help="trivial runs to time (the median is used)")
+    parser.add_argument(
+        "--repeat", type=int, default=10, help="trivial runs before, between and after the suites (median)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="pytest-xdist workers for the parallel run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="oci-conformance-bench-") as work:
         wrapper, log = counting_wrapper(resolve_path(args.runtime), Path(work))
         os.environ["PATH"] = f"{work}:{os.environ['PATH']}"
+        # Trivial runs before, between and after the suite runs, so that a change of the
+        # machine's load during the benchmark shows in both sides of the ratio.
         trivial = time_trivial_runs(str(wrapper), args.repeat)
         serial, serial_rc, created = time_suite(str(wrapper), log, 0)
+        trivial += time_trivial_runs(str(wrapper), args.repeat)
         parallel, parallel_rc, _ = time_suite(str(wrapper), log, args.jobs)
+        trivial += time_trivial_runs(str(wrapper), args.repeat)
         shutil.rmtree(work, ignore_errors=True)
     run_median = statistics.median(trivial)
     per_container = serial / max(created, 1)
@@ -127,7 +133,7 @@ def main() -> int:
         return 0
     print(f"{'runtime':36} {args.runtime}")
     print(
-        f"{'trivial `run` (median of ' + str(args.repeat) + ')':36} {run_median * 1000:8.1f} ms"
+        f"{'trivial `run` (median of ' + str(len(trivial)) + ')':36} {run_median * 1000:8.1f} ms"
         f"  (min {min(trivial) * 1000:.1f}, max {max(trivial) * 1000:.1f})"
     )
     print(f"{'suite wall time, one process':36} {serial:8.2f} s  ({created} containers created)")

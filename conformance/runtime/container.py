@@ -62,19 +62,18 @@ class Janitor:
     def remove(self, runtime: RuntimeDriver, container_id: str, *, stopped: bool = False) -> bool:
         """Stop and delete; True when the runtime no longer knows the id.
 
-        A created or running container is killed and its process awaited before a plain
-        `delete` (runc's `delete --force` sleeps 100 ms after its own SIGKILL before it looks
-        again). Where that does not remove it, force-delete, then kill and retry. `stopped`
-        says the caller has just seen the container stopped.
+        A created or running container whose process the host sees is killed and its exit
+        awaited (a pidfd) before a plain `delete`: runc's `delete --force` sleeps 100 ms after
+        its own SIGKILL before it looks again. Otherwise, or where that does not remove it,
+        force-delete, then kill and retry. `stopped` says the caller has just seen it stopped.
         """
         if not stopped:
             reading = read_state(runtime, container_id)
-            if reading.status in ("created", "running"):
+            stopped = reading.status == "stopped"
+            pid = reading.get("pid")
+            if reading.status in ("created", "running") and runtime.host_visible_process and _is_pid(pid):
                 runtime.kill(container_id, "SIGKILL")
-                _wait_stopped(runtime, container_id, reading.get("pid"))
-                stopped = True
-            else:
-                stopped = reading.status == "stopped"
+                stopped = _wait_stopped(runtime, container_id, pid)
         if stopped and runtime.delete(container_id).ok:
             self.live.pop((id(runtime), container_id), None)
             return True
@@ -120,16 +119,22 @@ class Janitor:
         return list(stuck)
 
 
-def _wait_stopped(runtime: RuntimeDriver, container_id: str, pid: object, timeout: float = 2.0) -> None:
-    """Wait until `state` says stopped: on the process's exit where the host sees it, then poll."""
-    if runtime.host_visible_process and isinstance(pid, int) and pid > 0:
-        host.wait_exit(pid, timeout)
-    deadline = time.monotonic() + timeout
+def _is_pid(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _wait_stopped(runtime: RuntimeDriver, container_id: str, pid: int, timeout: float = 2.0) -> bool:
+    """Wait for the process's exit (a pidfd), then briefly for `state` to say stopped."""
+    if not host.wait_exit(pid, timeout):
+        return False
+    deadline = time.monotonic() + 0.5
     delay = 0.002
-    while time.monotonic() < deadline:
+    while True:
         reading = read_state(runtime, container_id)
-        if reading.status == "stopped" or reading.result.refused:
-            return
+        if reading.status == "stopped":
+            return True
+        if reading.result.refused or time.monotonic() >= deadline:
+            return False
         time.sleep(delay)
         delay = min(delay * 2, 0.05)
 

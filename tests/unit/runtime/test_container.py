@@ -6,6 +6,7 @@ order and the sweep's id filter are checked without a container runtime.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,14 +19,16 @@ from conformance.runtime.drivers.generic import GenericRuntime
 FAKE_RUNTIME = """\
 #!/bin/sh
 # A tiny stateful runtime: containers are lines of {ids}; ids in {stuck} cannot be deleted;
-# ids in {running} are running until killed.
+# lines "ID PID" of {running} are running containers until killed (kill -9 PID).
 echo "$*" >> {log}
 cmd=$1; shift
 case "$cmd" in
   list) [ "$1" = -q ] && cat {ids} ;;
   kill)
     grep -qx "$1" {ids} || exit 1
-    grep -vx "$1" {running} > {running}.new; mv {running}.new {running} ;;
+    pid=$(grep "^$1 " {running} | cut -d" " -f2)
+    [ -n "$pid" ] && kill -9 "$pid"
+    grep -v "^$1 " {running} > {running}.new; mv {running}.new {running} ;;
   delete)
     [ "$1" = --force ] && shift
     grep -qx "$1" {ids} || exit 1
@@ -33,8 +36,12 @@ case "$cmd" in
     grep -vx "$1" {ids} > {ids}.new; mv {ids}.new {ids} ;;
   state)
     grep -qx "$1" {ids} || {{ echo "container $1 does not exist" >&2; exit 1; }}
-    status=stopped; grep -qx "$1" {running} && status=running
-    printf '{{"ociVersion": "1.0.2", "id": "%s", "status": "%s"}}\\n' "$1" "$status" ;;
+    pid=$(grep "^$1 " {running} | cut -d" " -f2)
+    if [ -n "$pid" ]; then
+      printf '{{"ociVersion": "1.0.2", "id": "%s", "status": "running", "pid": %s}}\\n' "$1" "$pid"
+    else
+      printf '{{"ociVersion": "1.0.2", "id": "%s", "status": "stopped"}}\\n' "$1"
+    fi ;;
   *) exit 2 ;;
 esac
 """
@@ -49,14 +56,14 @@ class FakeRuntime:
         ids: Sequence[str],
         stuck: Sequence[str] = (),
         name: str = "fake",
-        running: Sequence[str] = (),
+        running: Sequence[tuple[str, int]] = (),
     ) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.ids = root / "ids"
         self.stuck = root / "stuck"
         self.log = root / "log"
         self.running = root / "running"
-        self.running.write_text("".join(f"{i}\n" for i in running))
+        self.running.write_text("".join(f"{i} {pid}\n" for i, pid in running))
         self.ids.write_text("".join(f"{i}\n" for i in ids))
         self.stuck.write_text("".join(f"{i}\n" for i in stuck))
         self.log.write_text("")
@@ -96,16 +103,29 @@ def test_remove_of_a_container_seen_stopped_skips_state(fake: FakeRuntime) -> No
     assert fake.calls() == [f"delete {cid}"]
 
 
-def test_remove_kills_a_running_container_and_waits_for_stopped(tmp_path: Path) -> None:
-    fake = FakeRuntime(tmp_path / "rt", ["oci-conf-run"], running=["oci-conf-run"])
+def test_remove_kills_a_running_container_and_waits_for_its_exit(tmp_path: Path) -> None:
+    process = subprocess.Popen(["sleep", "60"])
+    try:
+        fake = FakeRuntime(tmp_path / "rt", ["oci-conf-run"], running=[("oci-conf-run", process.pid)])
+        assert Janitor().remove(fake.runtime, "oci-conf-run")
+        assert fake.calls() == [
+            "state oci-conf-run",
+            "kill oci-conf-run SIGKILL",
+            "state oci-conf-run",
+            "delete oci-conf-run",
+        ]
+        assert fake.containers() == []
+        assert process.wait(timeout=5) == -9
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_remove_of_a_running_container_without_a_pid_forces(tmp_path: Path) -> None:
+    """Where the host cannot wait for the process, the runtime's own delete --force stops it."""
+    fake = FakeRuntime(tmp_path / "rt", ["oci-conf-run"], running=[("oci-conf-run", 0)])
     assert Janitor().remove(fake.runtime, "oci-conf-run")
-    assert fake.calls() == [
-        "state oci-conf-run",
-        "kill oci-conf-run SIGKILL",
-        "state oci-conf-run",
-        "delete oci-conf-run",
-    ]
-    assert fake.containers() == []
+    assert fake.calls() == ["state oci-conf-run", "delete --force oci-conf-run", "state oci-conf-run"]
 
 
 def test_remove_retries_and_reports_a_stuck_container(tmp_path: Path) -> None:

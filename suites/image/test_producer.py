@@ -111,9 +111,10 @@ def test_produced_layout_is_valid(built: Built) -> None:
     check_equal(rids, "validator errors in the produced layout", [], errors)
 
 
-@requirement("layer.changeset.tar", "layer.apply.modes")
+@requirement("layer.changeset.tar")
 def test_produced_layers_keep_entries(built: Built, tmp_path: Path) -> None:
-    rids = ["layer.changeset.tar", "layer.apply.modes"]
+    """Paths, modes and symlink targets survive; owners are not compared (SPEC sets none, tools differ)."""
+    rids = ["layer.changeset.tar"]
     check(rids, built.ok, "the tool builds the image", "every step exits 0", built.transcript())
     rootfs = tmp_path / "rootfs"
     try:
@@ -137,9 +138,9 @@ def test_produced_layers_keep_entries(built: Built, tmp_path: Path) -> None:
 
 CONFIG_FIELDS = (
     ("Env", "image-config.env.syntax"),
-    ("Entrypoint", "conversion.args"),
-    ("Cmd", "conversion.args"),
-    ("WorkingDir", "conversion.working-dir"),
+    ("Entrypoint", "image-config.entrypoint"),
+    ("Cmd", "image-config.cmd"),
+    ("WorkingDir", "image-config.working-dir"),
     ("User", "image-config.user"),
     ("Labels", "image-config.labels"),
     ("ExposedPorts", "image-config.exposed-ports"),

@@ -14,10 +14,9 @@ from conformance.image import mediatypes
 from conformance.image.layers import LayerError, apply_layers, member_names
 from conformance.image.tools import BuildSpec
 from conformance.image.tree import snapshot
-from conformance.image.validator import validate_layout
 from conformance.plugin.stash import conformance_session
 
-from .helpers import REF, require_role
+from .helpers import REF, require_role, validate_output
 
 requirement = pytest.mark.requirement
 
@@ -101,13 +100,10 @@ def built_again(request: pytest.FixtureRequest, image_tool) -> Built:
 
 
 @requirement("image-layout.index.valid", "image-layout.oci-layout.exists", "descriptor.digest.verify")
-def test_produced_layout_is_valid(built: Built) -> None:
+def test_produced_layout_is_valid(built: Built, request: pytest.FixtureRequest) -> None:
     rids = ["image-layout.index.valid"]
     check(rids, built.ok, "the tool builds the image", "every step exits 0", built.transcript())
-    report = validate_layout(built.layout)
-    errors = [
-        f"{f.requirement} {f.where} {f.path}: {f.message}" for f in report.findings if f.severity == "error"
-    ]
+    errors = validate_output(request, built.layout)
     check_equal(rids, "validator errors in the produced layout", [], errors)
 
 

@@ -19,6 +19,7 @@ from conformance.plugin.stash import conformance_session
 from .helpers import REF, require_role, validate_output
 
 requirement = pytest.mark.requirement
+REF_NAME = "org.opencontainers.image.ref.name"
 
 #: A fixed modification time for every entry, so two builds of SPEC have identical content.
 STAMP = 1_600_000_000
@@ -230,3 +231,26 @@ def test_same_content_gives_the_same_diff_ids(built: Built, built_again: Built) 
     first = (built.config.get("rootfs") or {}).get("diff_ids")
     second = (built_again.config.get("rootfs") or {}).get("diff_ids")
     check_equal("diff_ids of two builds of identical files", first, second)
+
+
+CANONICAL = ("considerations.json.canonical", "considerations.canonicalization.canonical-serialization")
+
+
+def _canonical(data: bytes) -> bytes:
+    """Canonical JSON of a parsed document: sorted keys, no insignificant whitespace, UTF-8."""
+    return json.dumps(json.loads(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@requirement(*CANONICAL)
+def test_produced_json_is_canonical(built: Built) -> None:
+    """index.json, the manifest and the config the tool wrote are each serialized as canonical JSON."""
+    check(CANONICAL, built.ok, "the tool builds the image", "every step exits 0", built.transcript())
+    index = json.loads((built.layout / "index.json").read_bytes())
+    descriptor = next(d for d in index["manifests"] if d.get("annotations", {}).get(REF_NAME) == REF)
+    documents = {
+        "index.json": built.layout / "index.json",
+        "manifest": _blob(built.layout, descriptor["digest"]),
+        "config": _blob(built.layout, built.manifest["config"]["digest"]),
+    }
+    odd = [name for name, path in documents.items() if path.read_bytes() != _canonical(path.read_bytes())]
+    check_equal(CANONICAL, "documents not serialized as canonical JSON", [], odd)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from conformance.core.asserts import check, check_equal, skip_unsupported
+from conformance.core.workdirs import make_workdir
 from conformance.image import mediatypes
 from conformance.image.layers import LayerError, apply_layers, member_names
 from conformance.image.tools import BuildSpec
@@ -83,7 +83,7 @@ def _blob(layout: Path, digest: str) -> Path:
 def _build(request: pytest.FixtureRequest, image_tool) -> Built:
     require_role(image_tool, "producer", ["image-layout.index.valid"])
     session = conformance_session(request.config)
-    parent = Path(tempfile.mkdtemp(prefix="producer-", dir=session.workdir))
+    parent = make_workdir("producer-", session.workdir)
     request.addfinalizer(lambda: shutil.rmtree(parent, ignore_errors=True))
     layout = parent / "layout"
     return Built(layout, image_tool.build(SPEC, layout, REF), image_tool.supports_deletions)

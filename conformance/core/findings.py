@@ -74,6 +74,9 @@ class Report:
     subject: str = "image"
     """What was validated: "image" (a layout, archive or image document) or "runtime" (a bundle
     or a runtime document); runtime reports carry no blob counters."""
+    examined: frozenset[str] = frozenset()
+    """The kinds of content the run examined (rule code prefixes: "layout", "manifest", ...): the
+    rules of those kinds ran, whether or not they found anything."""
 
     @property
     def ok(self) -> bool:
@@ -110,6 +113,11 @@ class Collector:
         self._seen: set[Finding] = set()
         self._kept: Counter[tuple[str, str]] = Counter()
         self._dropped: Counter[tuple[str, str]] = Counter()
+        self.examined: set[str] = set()
+
+    def examine(self, *kinds: str) -> None:
+        """Note that content of these kinds (rule code prefixes) was examined."""
+        self.examined.update(kinds)
 
     def add(self, code: str, where: str, path: str, message: str) -> None:
         rule = self.rules[code]
@@ -134,4 +142,6 @@ class Collector:
         return result
 
     def report(self) -> Report:
-        return Report(self.findings(), self.blobs_verified, self.bytes_hashed, self.subject)
+        return Report(
+            self.findings(), self.blobs_verified, self.bytes_hashed, self.subject, frozenset(self.examined)
+        )

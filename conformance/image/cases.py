@@ -4,9 +4,10 @@ Every case names its requirements; the rest of a case is data for its kind:
 
 - consumer:   layers (the generator's layer vocabulary); the tool's unpack must equal the
               reference application of those layers.
-- fault:      fault (a generator fault), layers, roles (consumer and/or copier), outcome
-              (`rejected`: the tool must exit non-zero; `contained`: it may succeed, but must
-              not write or delete outside its target).
+- fault:      fault (a generator fault), layers, nested, outcome (one for every role of the
+              file's `roles`, or one per role: `rejected`, `preserved`, `rejected-or-preserved`,
+              `contained`; see suites/image/matrices/fault.yaml). The loader adds `outcomes`,
+              role -> outcome, for every role of the file.
 - conversion: config (the image config's `config` object), image (other top-level fields of the
               image config: architecture, os, variant, os.version, os.features, author, created,
               history, rootfs), manifest and index (the generator's `manifest` and `index`
@@ -59,6 +60,7 @@ def load_cases(path: Path, kind: str, catalog: Catalog) -> list[ImageCase]:
         line = line_of(entry)
         case_id, requirements, level = parse_case_header(path, entry, seen, catalog)
         _check_kind(path, kind, case_id, entry, line)
+        extra = _outcomes(path, case_id, entry, data["roles"], line) if kind == "fault" else {}
         expects = entry.get("expect") or []
         cases.append(
             ImageCase(
@@ -66,7 +68,8 @@ def load_cases(path: Path, kind: str, catalog: Catalog) -> list[ImageCase]:
                 kind=kind,
                 requirements=tuple(requirements),
                 level=level,
-                data={k: v for k, v in entry.items() if k not in {"id", "requirements", "summary", "expect"}},
+                data={k: v for k, v in entry.items() if k not in {"id", "requirements", "summary", "expect"}}
+                | extra,
                 source=f"{path}:{line}",
                 summary=str(entry.get("summary", "")),
                 expect=tuple(parse_expectation(path, e, line) for e in expects),
@@ -80,3 +83,18 @@ def _check_kind(path: Path, kind: str, case_id: str, entry: dict, line: int | No
         raise DataFileError(path, f"case {case_id}: unknown fault {entry['fault']!r}", line)
     if kind == "conversion" and ("expect" in entry) == bool(entry.get("error")):
         raise DataFileError(path, f"case {case_id}: give either 'expect' or 'error: true'", line)
+
+
+def _outcomes(path: Path, case_id: str, entry: dict, roles: list[str], line: int | None) -> dict[str, Any]:
+    """role -> outcome for every role of the file (a fault case names one outcome or one per role)."""
+    outcome = entry["outcome"]
+    if isinstance(outcome, str):
+        return {"outcomes": {role: outcome for role in roles}}
+    problems = []
+    if missing := set(roles) - set(outcome):
+        problems.append(f"no outcome for {', '.join(sorted(missing))}")
+    if unknown := set(outcome) - set(roles):
+        problems.append(f"outcomes for roles not in the file's roles: {', '.join(sorted(unknown))}")
+    if problems:
+        raise DataFileError(path, f"case {case_id}: {'; '.join(problems)}", line)
+    return {"outcomes": {role: outcome[role] for role in roles}}

@@ -6,13 +6,13 @@ Registered as a pytest plugin by the main plugin (ImageToolKind.fixtures_module)
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conformance.core.errors import ConformanceError
+from conformance.core.workdirs import make_workdir
 from conformance.image.cases import KIND_SCHEMAS, load_cases
 from conformance.image.tools import ImageTool
 from conformance.kinds.image_tool import ImageToolKind
@@ -50,7 +50,7 @@ def image_workdir(request: pytest.FixtureRequest, image_tool: ImageTool) -> Iter
     deleted outside their target. Kept on failure with --keep-bundles.
     """
     session = conformance_session(request.config)
-    parent = Path(tempfile.mkdtemp(prefix="image-", dir=session.workdir))
+    parent = make_workdir("image-", session.workdir)
     work = parent / "work"
     work.mkdir()
     (parent / "sentinel").write_text("sentinel\n")

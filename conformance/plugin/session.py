@@ -7,12 +7,12 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from conformance.core import hostinfo
+from conformance.core.workdirs import make_workdir
 from conformance.kinds import Subject, SubjectKind, kinds
 from conformance.plugin.settings import Resolved
 from conformance.requirements import Catalog, load_catalog
@@ -98,7 +98,7 @@ class Session:
         wanted = [(kind, settings[kind.selector.name].value or []) for kind in session.kinds]
         if not any(values for _, values in wanted):
             return session
-        session.workdir = Path(tempfile.mkdtemp(prefix=f"oci-conformance-{worker}-"))
+        session.workdir = make_workdir(f"oci-conformance-{worker}-")
         try:
             for kind, values in wanted:
                 if not values:

@@ -19,9 +19,11 @@ import pytest
 from conformance import __version__
 from conformance.core import hostinfo
 from conformance.kinds import Subject, SubjectKind
-from conformance.report.validators import checked_by
+from conformance.report.validators import checked_by, rule_verdicts, with_rules
 from conformance.requirements import Catalog
 
+#: The user property a test records the validator rules in that ran over the subject's output.
+VALIDATOR_RULES = "validator_rules"
 #: Outcome precedence when several tests cover one requirement (worst first).
 VERDICT_ORDER = ("fail", "pass", "skip")
 
@@ -36,6 +38,8 @@ class TestOutcome:
     duration: float = 0.0
     message: str = ""
     known_deviation: str = ""
+    #: Validator rules that ran over what the subject wrote in this test: code -> "pass" or "fail".
+    validator_rules: dict[str, str] = field(default_factory=dict)
 
 
 def _properties(report: pytest.TestReport) -> dict[str, str]:
@@ -79,6 +83,10 @@ class ResultsCollector:
             )
             self.outcomes[report.nodeid] = outcome
         outcome.duration += report.duration
+        for item in props.get(VALIDATOR_RULES, "").split():
+            code, _, verdict = item.partition("=")
+            if outcome.validator_rules.get(code) != "fail":
+                outcome.validator_rules[code] = verdict
         if hasattr(report, "wasxfail"):
             outcome.outcome = "xfailed" if report.skipped else "xpassed"
             outcome.message = f"{report.wasxfail}"
@@ -145,8 +153,14 @@ def build_results(
         }
         if not covering and requirement.untested:
             entry["reason"] = requirement.untested
-        if not covering and (rules := checked_by(requirement.id)):
-            # checked by a validator rule, not by a test of the subject: no test verdict
+        ran = rule_verdicts(requirement.id, [vars(o) for o in tests])
+        if ran:
+            # validator rules ran over what this subject wrote: they judge it like a test
+            entry["verdict"] = with_rules(entry["verdict"], ran)
+            entry["checked_by"] = sorted({code for code, _, _ in ran})
+            entry["validated_in"] = sorted({nodeid for _, nodeid, _ in ran})
+        elif not covering and (rules := checked_by(requirement.id)):
+            # checked by a validator rule that ran nowhere in this run: no verdict
             entry["checked_by"] = rules
         skipped = [o.message for o in covering if o.outcome == "skipped"]
         if entry["verdict"] == "skip" and skipped:

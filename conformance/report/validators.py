@@ -7,6 +7,8 @@ not incomplete, in a certification verdict.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 #: Why a required requirement no test covered is still explained, by spec: the rule checks content
 #: the subject's users write (a bundle) or hand over (a layout), not the subject's behaviour.
@@ -46,3 +48,27 @@ def explanation(spec: str, requirement_id: str) -> str:
         return ""
     names = ", ".join(code.removeprefix("validator:") for code in codes)
     return REASONS.get(spec, "checked by a validator ({codes})").format(codes=names)
+
+
+def rule_verdicts(requirement_id: str, tests: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, str]]:
+    """(validator:CODE, nodeid, "pass"/"fail") of each rule checking the requirement that ran in one
+    of `tests` (each with `nodeid` and `validator_rules`, code -> verdict, as results.json stores them)."""
+    wanted = set(checked_by(requirement_id))
+    found = []
+    for test in tests:
+        rules = test.get("validator_rules")
+        for code, verdict in rules.items() if isinstance(rules, Mapping) else ():
+            if f"validator:{code}" in wanted:
+                found.append((f"validator:{code}", str(test.get("nodeid", "")), str(verdict)))
+    return found
+
+
+def with_rules(verdict: str, ran: Iterable[tuple[str, str, str]]) -> str:
+    """A requirement's verdict from its tests, folded with the rules that ran over the subject's
+    output: a rule that found something fails it; rules that found nothing make an uncovered one pass."""
+    verdicts = [v for _, _, v in ran]
+    if not verdicts:
+        return verdict
+    if any(v != "pass" for v in verdicts):
+        return "fail"
+    return "pass" if verdict == "not covered" else verdict

@@ -6,8 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from conformance.core.asserts import skip_unsupported
 from conformance.image.tools import ImageTool
+from conformance.image.validator import rule_results, validate_layout
+from conformance.report.results import VALIDATOR_RULES
 
 REF = "latest"
 #: Host paths an unsafe layer aims at; none may be created or linked by a consumer.
@@ -60,3 +64,17 @@ class Surroundings:
 def _identity(path: Path) -> tuple[int, int]:
     st = path.lstat()
     return (st.st_ino, st.st_mtime_ns)
+
+
+def validate_output(request: pytest.FixtureRequest, layout: Path) -> list[str]:
+    """Validate a layout the tool wrote; its errors, one line each.
+
+    The rules that ran (and whether each found something) are recorded on the test, so results.json
+    credits them to this tool's requirements; only layouts the tool itself wrote go through here.
+    """
+    report = validate_layout(layout)
+    results = rule_results(report)
+    request.node.user_properties.append(
+        (VALIDATOR_RULES, " ".join(f"{c}={v}" for c, v in sorted(results.items())))
+    )
+    return [f"{f.requirement} {f.where} {f.path}: {f.message}" for f in report.errors]

@@ -172,11 +172,22 @@ def test_embedded_data_is_verified(image_tool, image_workdir) -> None:
     bundle = image_workdir / "bundle"
     result = image_tool.unpack(layout, REF, bundle)
     if not result.ok:
-        return  # refusing a descriptor whose embedded data fails verification is conforming
+        # Refusing data that fails verification conforms, but only from a consumer that unpacks
+        # the same image without it and leaves nothing claiming success after the refusal.
+        left = (bundle / "config.json").exists()
+        check(rids, not left, "the refusing consumer leaves no bundle config.json", "absent", "present")
+        rewrite_json(info, info.image, lambda manifest: manifest["config"].pop("data"))
+        control = image_tool.unpack(layout, REF, image_workdir / "control")
+        check(rids, control.ok, "the consumer unpacks the same image without the embedded data", "exit 0",
+              control.describe())  # fmt: skip
+        return
     process = json.loads((bundle / "config.json").read_bytes()).get("process", {})
-    check_equal("process.args of the bundle (from the verified config blob)", ["/real"], process.get("args"))
+    check_equal(
+        rids, "process.args of the bundle (from the verified config blob)", ["/real"], process.get("args")
+    )
     env = process.get("env", [])
     check(
+        rids,
         "REAL=1" in env and "FAKE=1" not in env,
         "process.env of the bundle comes from the verified config blob, not from the embedded data",
         "contains REAL=1, not FAKE=1",

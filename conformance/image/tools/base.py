@@ -94,7 +94,12 @@ class ImageTool:
 
 
 def stage_entries(entries: Sequence[Mapping[str, Any]], root: Path) -> None:
-    """Lay out BuildSpec entries as real files under `root` (for tools that take a directory)."""
+    """Lay out BuildSpec entries as real files under `root` (for tools that take a directory).
+
+    `root` keeps its own times: creating the entries would otherwise give it the time of staging,
+    so two builds of the same entries would differ by the second they were staged in.
+    """
+    before = os.stat(root) if root.is_dir() else None
     for entry in entries:
         path = root / str(entry["path"]).lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,6 +124,8 @@ def stage_entries(entries: Sequence[Mapping[str, Any]], root: Path) -> None:
         if "mtime" in entry:
             stamp = int(entry["mtime"])
             os.utime(root / str(entry["path"]).lstrip("/"), (stamp, stamp), follow_symlinks=False)
+    if before is not None:
+        os.utime(root, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
 def transport_reference(transport: str, path: Path, ref: str) -> str:

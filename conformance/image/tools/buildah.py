@@ -4,9 +4,11 @@ pushing out again (oci: and oci-archive:), with its storage kept in the suite's 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from conformance.core.result import CommandResult
+from conformance.core.workdirs import make_workdir
 from conformance.image.tools.base import BuildSpec, ImageTool, stage_entries
 
 
@@ -15,9 +17,9 @@ class BuildahTool(ImageTool):
     executable = "buildah"
     roles = frozenset({"producer", "copier"})
 
-    def storage(self) -> list[str]:
+    def storage(self, root: Path | None = None) -> list[str]:
         """Private storage under the suite's work directory: nothing outside it is touched."""
-        root = self.workdir / "buildah"
+        root = root or self.workdir / "buildah"
         return ["--root", str(root / "root"), "--runroot", str(root / "run"), "--storage-driver", "vfs"]
 
     def build(self, spec: BuildSpec, layout: Path, ref: str) -> list[CommandResult]:
@@ -42,16 +44,22 @@ class BuildahTool(ImageTool):
         return steps
 
     def copy(self, source: str, destination: str) -> CommandResult:
-        """`buildah pull` into the private storage, `buildah push` out, then `buildah rmi`."""
-        store = self.storage()
-        pulled = self.run(*store, "pull", "--quiet", source)
-        if not pulled.ok:
-            return pulled
-        image = pulled.stdout.strip().splitlines()[-1]
+        """`buildah pull` into a storage of this copy's own, `buildah push` out, remove the storage.
+
+        One storage per copy: layers an earlier build or copy left in a shared storage (a failed
+        pull keeps the layers it committed) are reused by digest instead of read from the source,
+        so whether a broken source blob is noticed would depend on which tests ran before.
+        """
+        root = make_workdir("buildah-copy-", self.workdir)
         try:
+            store = self.storage(root)
+            pulled = self.run(*store, "pull", "--quiet", source)
+            if not pulled.ok:
+                return pulled
+            image = pulled.stdout.strip().splitlines()[-1]
             return self.run(*store, "push", "--quiet", image, destination)
         finally:
-            self.run(*store, "rmi", "--force", image)
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _config_flags(spec: BuildSpec) -> list[str]:

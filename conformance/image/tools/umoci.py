@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,7 +37,10 @@ class UmociTool(ImageTool):
                 return steps
             for path in spec.deletions:
                 target = second / "rootfs" / path.lstrip("/")
+                # The directory keeps its times: a deletion at another second is the same change.
+                parent = os.stat(target.parent)
                 shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+                os.utime(target.parent, ns=(parent.st_atime_ns, parent.st_mtime_ns))
             steps.append(self.run("repack", "--image", image, str(second)))
         flags = _config_flags(spec.config) + [
             f"--manifest.annotation={k}={v}" for k, v in spec.annotations.items()

@@ -25,6 +25,7 @@ from conformance.image.digest import CHUNK, REGISTERED, Digest, DigestError, par
 from conformance.image.validator.documents import NOT_JSON, check_document, clean_text, parse_json
 from conformance.image.validator.findings import Collector, Finding, Report
 from conformance.image.validator.layer_scan import scan_layer
+from conformance.image.validator.rules import RULES
 from conformance.image.validator.stores import ArchiveStore, DirectoryStore, OutsideLayout, Store
 from conformance.image.validator.values import REF_NAME
 
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_DOCUMENT",
     "Finding",
     "Report",
+    "rule_results",
     "validate_archive",
     "validate_document",
     "validate_layout",
@@ -44,6 +46,17 @@ LARGE_DOCUMENT = 4 << 20
 MAX_DOCUMENT = 64 << 20
 _ALGORITHM = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*")
 _ENCODED = re.compile(r"[a-zA-Z0-9=_-]+")
+
+
+def rule_results(report: Report) -> dict[str, str]:
+    """Rule code -> "pass" or "fail" for every rule that ran in `report`'s run (its kind of content
+    was examined); a rule fails when it reported a finding."""
+    found = report.codes()
+    return {
+        code: "fail" if code in found else "pass"
+        for code in RULES
+        if code.split(".", 1)[0] in report.examined
+    }
 
 
 def validate_layout(path: Path) -> Report:
@@ -69,6 +82,7 @@ def validate_archive(path: Path) -> Report:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")
     out = Collector()
+    out.examine("archive")
     try:
         store = ArchiveStore(path)
     except (OSError, EOFError, tarfile.TarError) as exc:
@@ -175,6 +189,7 @@ class _Walker:
         self.listed: list[Digest] = []
 
     def run(self) -> Report:
+        self.out.examine("layout")
         self._check_header()
         self._check_listing()
         index = self._top_document("index.json", mt.INDEX)
@@ -474,6 +489,7 @@ class _Walker:
             if handle is None:
                 continue
             where = _where(job.digest)
+            self.out.examine("layer")
             with handle:
                 scan = scan_layer(
                     handle,

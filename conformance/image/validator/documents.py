@@ -140,10 +140,15 @@ def valid_media_type(value: object) -> bool:
     return mt.is_valid_media_type(value) and clean_text(str(value))
 
 
+#: Media type -> the rule kinds (code prefixes) a document of it is examined for.
+_KINDS = {mt.MANIFEST: ("manifest",), mt.INDEX: ("index",), mt.CONFIG: ("config",)}
+
+
 def check_document(
     media_type: str, doc: Any, where: str, out: Collector, root_code: str | None = None
 ) -> None:
     """Every check of a parsed document of `media_type` (one of SCHEMAS)."""
+    out.examine("document", *_KINDS.get(media_type, ()))
     for violation in validate(SCHEMAS[media_type], doc):
         code = schema_code(media_type, violation, root_code)
         nullable = code in _ANNOTATION_MAP_CODES or code == "annotations.value-not-string"
@@ -154,7 +159,10 @@ def check_document(
         )
     if not isinstance(doc, dict):
         return
+    if "annotations" in doc:
+        out.examine("annotations")
     for path, descriptor in descriptors_of(media_type, doc):
+        out.examine("descriptor", *(("annotations",) if "annotations" in descriptor else ()))
         check_descriptor(descriptor, where, path, out)
     if media_type == mt.MANIFEST:
         _check_manifest(doc, where, out)

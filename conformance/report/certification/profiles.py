@@ -18,7 +18,7 @@ from typing import Any
 
 from conformance.core.datafile import line_of, load_checked
 from conformance.core.errors import ConformanceError, DataFileError
-from conformance.report.validators import explanation
+from conformance.report.validators import explanation, rule_verdicts, with_rules
 from conformance.requirements import Catalog, Requirement, load_catalog
 
 #: Test outcomes a results document may hold (see conformance.report.results).
@@ -273,13 +273,18 @@ def recompute_requirements(results: Mapping[str, Any]) -> dict[str, str]:
     """Each requirement's verdict derived from the per-test outcomes alone.
 
     Covers every requirement the document lists and every one a test names; a listed requirement
-    no test covers is 'not covered', whatever the document says.
+    no test covers and no validator rule judged (a test's `validator_rules`) is 'not covered',
+    whatever the document says.
     """
     covering = covering_tests(results)
     stored = results.get("requirements")
     ids = list(stored) if isinstance(stored, dict) else []
     ids += [rid for rid in covering if rid not in ids]
-    return {rid: verdict_of(t["outcome"] for t in covering.get(rid, [])) for rid in ids}
+    tests = _tests(results)
+    return {
+        rid: with_rules(verdict_of(t["outcome"] for t in covering.get(rid, [])), rule_verdicts(rid, tests))
+        for rid in ids
+    }
 
 
 @dataclass

@@ -69,3 +69,32 @@ def test_unknown_conversion_key_is_refused(tmp_path: Path) -> None:
 def test_bundled_matrices_load(kind: str) -> None:
     cases = load_cases(suites_dir() / "image" / "matrices" / f"{kind}.yaml", kind, CATALOG)
     assert cases and len({case.id for case in cases}) == len(cases)
+
+
+def _fault_file(tmp_path: Path, outcome: str) -> Path:
+    path = tmp_path / "fault.yaml"
+    path.write_text(
+        "roles: [consumer, copier]\ncases:\n  - id: c\n    requirements: [descriptor.size.verify]\n"
+        f"    fault: layer.bad-size\n    outcome: {outcome}\n"
+    )
+    return path
+
+
+def test_fault_outcome_applies_to_every_role_of_the_file(tmp_path: Path) -> None:
+    [case] = load_cases(_fault_file(tmp_path, "rejected"), "fault", CATALOG)
+    assert case.data["outcomes"] == {"consumer": "rejected", "copier": "rejected"}
+    [case] = load_cases(_fault_file(tmp_path, "{consumer: rejected, copier: preserved}"), "fault", CATALOG)
+    assert case.data["outcomes"] == {"consumer": "rejected", "copier": "preserved"}
+
+
+@pytest.mark.parametrize(
+    ("outcome", "message"),
+    [
+        ("{consumer: rejected}", "no outcome for copier"),
+        ("refused", "outcome"),
+        ("{consumer: rejected, copier: x}", "unknown outcome"),
+    ],
+)
+def test_fault_outcome_errors(tmp_path: Path, outcome: str, message: str) -> None:
+    with pytest.raises(DataFileError, match=message):
+        load_cases(_fault_file(tmp_path, outcome), "fault", CATALOG)

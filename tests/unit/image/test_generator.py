@@ -409,9 +409,11 @@ GRAMMAR = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 
 def _verify(data: bytes, digest: str, problems: set[str]) -> None:
     algorithm, encoded = digest.split(":", 1)
+    algorithm = algorithm.lower()  # letter case is a grammar problem, not a mismatch
     raw = hashlib.sha256(data).digest()
     actual = {
-        "sha256": (raw.hex(), encoded.lower()),  # letter case is a grammar problem, not a mismatch
+        "sha256": (raw.hex(), encoded.lower()),
+        "sha512": (hashlib.sha512(data).hexdigest(), encoded.lower()),
         "sha256+b64u": (base64.urlsafe_b64encode(raw).rstrip(b"=").decode(), encoded),
     }
     if algorithm in actual and actual[algorithm][0] != actual[algorithm][1]:
@@ -419,7 +421,11 @@ def _verify(data: bytes, digest: str, problems: set[str]) -> None:
 
 
 def _check_layer(data: bytes, media_type: str, diff_id: str | None, problems: set[str]) -> None:
-    if media_type.endswith("+gzip") and data[:2] != b"\x1f\x8b":
+    if not media_type.startswith("application/vnd.oci.image.layer."):
+        problems.add("unknown-media-type")
+    if (media_type.endswith("+gzip") and data[:2] != b"\x1f\x8b") or (
+        media_type.endswith("+zstd") and data[:4] != b"\x28\xb5\x2f\xfd"
+    ):
         problems.add("compression")
         return
     try:
@@ -456,8 +462,10 @@ def _check_descriptor(layout: Path, d: dict[str, Any], problems: set[str]) -> by
     algorithm, encoded = digest.split(":", 1)
     if not GRAMMAR.match(digest) or (algorithm == "sha256" and not re.fullmatch("[a-f0-9]{64}", encoded)):
         problems.add("digest-grammar")
-    if algorithm not in ("sha256", "sha512"):
+    if algorithm.lower() not in ("sha256", "sha512"):
         problems.add("unregistered-algorithm")
+    elif algorithm == "sha512":
+        problems.add("sha512")
     path = layout / "blobs" / algorithm / encoded
     if not path.exists():
         problems.add("missing-blob")
@@ -471,11 +479,26 @@ def _check_descriptor(layout: Path, d: dict[str, Any], problems: set[str]) -> by
     return data
 
 
+def _parse(data: bytes, problems: set[str]) -> dict[str, Any] | None:
+    try:
+        document = json.loads(data)
+    except ValueError:
+        problems.add("not-json")
+        return None
+    if document.get("schemaVersion") != 2:
+        problems.add("schema-version")
+    return document
+
+
 def _check_manifest(layout: Path, data: bytes, problems: set[str]) -> None:
-    manifest = json.loads(data)
+    manifest = _parse(data, problems)
+    if manifest is None:
+        return
     if manifest.get("mediaType") != MANIFEST:
         problems.add("manifest-media-type")
     config_data = _check_descriptor(layout, manifest["config"], problems)
+    if manifest["config"]["mediaType"] not in (CONFIG, EMPTY):
+        problems.add("unknown-media-type")
     if manifest["config"]["mediaType"] == EMPTY:
         if config_data is not None and config_data != b"{}":
             problems.add("empty-content")
@@ -484,9 +507,16 @@ def _check_manifest(layout: Path, data: bytes, problems: set[str]) -> None:
         for layer in manifest["layers"]:
             _check_descriptor(layout, layer, problems)
         return
-    config = (
-        json.loads(config_data) if config_data is not None else {"rootfs": {"diff_ids": []}, "config": {}}
-    )
+    try:
+        config = (
+            json.loads(config_data) if config_data is not None else {"rootfs": {"diff_ids": []}, "config": {}}
+        )
+    except ValueError:
+        problems.add("not-json")
+        config = {"rootfs": {"diff_ids": [None] * len(manifest["layers"])}, "config": {}}
+    built = [h for h in config.get("history", []) if not h.get("empty_layer")]
+    if "history" in config and len(built) != len(manifest["layers"]):
+        problems.add("history-count")
     if any("=" not in item for item in config.get("config", {}).get("Env", [])):
         problems.add("env")
     diff_ids = config["rootfs"]["diff_ids"]
@@ -504,35 +534,56 @@ def integrity_problems(layout: Path) -> set[str]:
     problems: set[str] = set()
     if not (layout / "oci-layout").exists():
         problems.add("missing-oci-layout")
-    elif json.loads((layout / "oci-layout").read_bytes()) != {"imageLayoutVersion": "1.0.0"}:
+    elif (layout / "oci-layout").read_bytes() != b'{"imageLayoutVersion":"1.0.0"}':
         problems.add("layout-version")
     if not (layout / "index.json").exists():
         return problems | {"missing-index"}
-    pending = list(index_json(layout)["manifests"])
+    try:
+        top = json.loads((layout / "index.json").read_bytes())
+    except ValueError:
+        return problems | {"index-not-json"}
+    if top.get("schemaVersion") != 2:
+        problems.add("index-schema-version")
+    if top.get("mediaType") != INDEX:
+        problems.add("index-media-type")
+    pending = list(top["manifests"])
     while pending:
         descriptor = pending.pop(0)
         data = _check_descriptor(layout, descriptor, problems)
         if data is None:
             continue
         if descriptor["mediaType"] == INDEX:
-            pending += json.loads(data)["manifests"]
+            nested = _parse(data, problems)
+            if nested is not None and nested.get("mediaType") != INDEX:
+                problems.add("index-media-type")
+            pending += (nested or {}).get("manifests", [])
         else:
             _check_manifest(layout, data, problems)
     return problems
 
 
 EXPECTED_PROBLEMS = {
-    "bad-digest": {"digest"},
-    "bad-size": {"size"},
-    "missing-blob": {"missing-blob"},
+    "bad-layout-version": {"layout-version"},
+    "oci-layout-not-json": {"layout-version"},
+    "index.not-json": {"index-not-json"},
+    "index.schema-version": {"index-schema-version"},
+    "index.media-type-field": {"index-media-type"},
     "bad-diff-id": {"diff-id"},
     "missing-oci-layout": {"missing-oci-layout"},
-    "bad-layout-version": {"layout-version"},
     "missing-index": {"missing-index"},
-    "wrong-manifest-media-type": {"manifest-media-type"},
-    "bad-digest-grammar": {"digest-grammar"},
-    "unregistered-algorithm": {"unregistered-algorithm"},
+    "manifest.media-type-field": {"manifest-media-type"},
+    "nested.media-type-field": {"index-media-type"},
+    "manifest.not-json": {"not-json"},
+    "nested.not-json": {"not-json"},
+    "config.not-json": {"not-json"},
+    "manifest.schema-version": {"schema-version"},
+    "nested.schema-version": {"schema-version"},
+    "config.unknown-media-type": {"unknown-media-type"},
+    "history-count": {"history-count"},
     "truncated-layer": {"corrupt-layer"},
+    "truncated-layer-stale-digest": {"corrupt-layer", "digest"},
+    "layer.gzip-says-zstd": {"compression"},
+    "layer.unknown-media-type": {"unknown-media-type"},
     "wrong-compression": {"compression"},
     "diff-ids-count": {"diff-ids-count"},
     "duplicate-path": {"duplicate"},
@@ -548,6 +599,22 @@ EXPECTED_PROBLEMS = {
 }
 
 
+#: What each kind of blob fault (registered per level) introduces.
+BLOB_FAULT_PROBLEMS = {
+    "reencoded": {"digest"},
+    "bad-size": {"size"},
+    "missing-blob": {"missing-blob"},
+    "uppercase-digest": {"digest-grammar"},
+    "algorithm-grammar": {"digest-grammar"},
+    "sha512": {"sha512"},
+    "unregistered-algorithm": {"unregistered-algorithm"},
+}
+for _level in ("nested", "manifest", "config", "layer"):
+    EXPECTED_PROBLEMS.update({f"{_level}.{kind}": p for kind, p in BLOB_FAULT_PROBLEMS.items()})
+#: BASE with its image behind a nested index, for the faults of nested indexes.
+NESTED = {"images": [{"images": [BASE["images"][0]], "ref": "latest"}, BASE["images"][1]]}
+
+
 def test_every_fault_has_a_claim() -> None:
     assert set(FAULTS) == set(EXPECTED_PROBLEMS)
 
@@ -559,7 +626,7 @@ def test_the_base_layout_is_clean(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_each_fault_introduces_exactly_its_problem(tmp_path: Path, fault: str) -> None:
-    info = write_layout({**BASE, "faults": [fault]}, tmp_path)
+    info = write_layout({**(NESTED if fault.startswith("nested.") else BASE), "faults": [fault]}, tmp_path)
     assert info.faults == [fault]
     assert integrity_problems(tmp_path) == EXPECTED_PROBLEMS[fault]
     leftovers = [p.name for p in (tmp_path / "blobs").rglob(".*")]
@@ -584,14 +651,14 @@ def test_rewritten_documents_replace_their_old_versions(tmp_path: Path) -> None:
 
 
 def test_specific_fault_details(tmp_path: Path) -> None:
-    info = write_layout({**BASE, "faults": ["bad-digest-grammar"]}, tmp_path / "grammar")
+    info = write_layout({**BASE, "faults": ["layer.uppercase-digest"]}, tmp_path / "grammar")
     encoded = info.layers[0].digest.split(":")[1]
     assert encoded == encoded.upper() != encoded.lower()
     assert info.layers[0].path.name == encoded
     info = write_layout({**BASE, "faults": ["wrong-compression"]}, tmp_path / "compression")
     data = info.layers[0].path.read_bytes()
     assert info.layers[0].media_type.endswith("+gzip") and tarfile.is_tarfile(io.BytesIO(data))
-    info = write_layout({**BASE, "faults": ["unregistered-algorithm"]}, tmp_path / "alg")
+    info = write_layout({**BASE, "faults": ["layer.unregistered-algorithm"]}, tmp_path / "alg")
     assert info.layers[0].digest.startswith("sha256+b64u:")
     info = write_layout({**BASE, "faults": ["unsafe-symlink-escape"]}, tmp_path / "symlink")
     names = {m.name: m for m, _ in members(info.layers[0].path.read_bytes())}

@@ -101,10 +101,10 @@ class LayoutServer:
                 self.timeout = timeout  # socket timeout: a stalled client cannot hold a thread
                 super().setup()
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 self._answer(head=False)
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 self._answer(head=True)
 
             def _answer(self, *, head: bool) -> None:
@@ -127,7 +127,7 @@ class LayoutServer:
                 elif answer.body:
                     self.wfile.write(answer.body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: requests are kept in `server.log` instead."""
 
         self._httpd = ThreadingHTTPServer((host, 0), Handler)
@@ -181,14 +181,22 @@ class LayoutServer:
         path = _blob_file(layout, digest)
         if path is None:
             return _error(404, "BLOB_UNKNOWN", f"blob {digest} is not in the layout")
-        return _Answer(200, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": digest}, file=path)
+        return _Answer(
+            200, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": digest}, file=path
+        )
 
     def _manifest(self, layout: Path, reference: str) -> _Answer:
         if DIGEST_RE.match(reference):
             digest = reference
         elif TAG_RE.match(reference):
-            found = [d for d in _descriptors(layout) if (d.get("annotations") or {}).get(REF_NAME) == reference]
-            if not found or not isinstance(found[0].get("digest"), str) or not DIGEST_RE.match(found[0]["digest"]):
+            found = [
+                d for d in _descriptors(layout) if (d.get("annotations") or {}).get(REF_NAME) == reference
+            ]
+            if (
+                not found
+                or not isinstance(found[0].get("digest"), str)
+                or not DIGEST_RE.match(found[0]["digest"])
+            ):
                 return _error(404, "MANIFEST_UNKNOWN", f"tag {reference} is not in index.json")
             digest = found[0]["digest"]
         else:

@@ -22,14 +22,18 @@ ENGINES: dict[str, tuple[str, str]] = {
     "podman": ("podman", "docker SDK"),
     "containerd": ("containerd", "ctr"),
 }
-VERSION_RE = re.compile(r"(?:version\s+v?|^containerd\s+\S+\s+v?)([0-9][^\s,~+]*)", re.IGNORECASE | re.MULTILINE)
+VERSION_RE = re.compile(
+    r"(?:version\s+v?|^containerd\s+\S+\s+v?)([0-9][^\s,~+]*)", re.IGNORECASE | re.MULTILINE
+)
 
 __all__ = ["ENGINES", "Engine", "open_engine"]
 
 
 def _version_of(executable: str, timeout: float) -> tuple[str, str]:
     try:
-        done = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            [executable, "--version"], capture_output=True, text=True, timeout=timeout, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SubjectNotUsable(f"cannot run {executable!r} --version: {exc}") from None
     output = (done.stdout + done.stderr).strip()
@@ -51,7 +55,7 @@ def open_engine(value: str, *, workdir: Path, token: str, timeout: float) -> Eng
     if value not in ENGINES:
         known = ", ".join(ENGINES)
         raise SubjectNotUsable(f"unknown engine {value!r} (known: {known}, or unix:///path/to.sock)")
-    root = workdir / "engines" / value
+    root = workdir / value  # short: podman refuses a runroot path over 50 characters
     daemon_name = ENGINES[value][0]
     executable = _executable(daemon_name)
     version, output = _version_of(executable, timeout)
@@ -87,7 +91,7 @@ def _open_socket(url: str, *, workdir: Path, token: str, timeout: float) -> Engi
         client = _docker().DockerClient(base_url=url, timeout=timeout)
         info = client.version()
         client.close()
-    except Exception as exc:  # noqa: BLE001 - the SDK raises several unrelated types
+    except Exception as exc:
         raise SubjectNotUsable(f"engine socket {url!r} does not answer the Docker API: {exc}") from None
     components = " ".join(str(c.get("Name", "")) for c in info.get("Components") or [])
     name = "podman" if "podman" in components.lower() else "docker"

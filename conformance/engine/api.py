@@ -27,6 +27,11 @@ def _docker() -> Any:
     return docker
 
 
+#: Start errors that are facts of the host, not of the image or the engine's conversion.
+_NPROC = "the host refuses the RLIMIT_NPROC value the engine sets in every container (setrlimit EPERM)"
+HOST_LIMITS = {"RLIMIT_NPROC": _NPROC, "rlimit type 6": _NPROC}
+
+
 class ApiEngine:
     """An engine behind the Docker API: a private dockerd or podman service, or a given socket."""
 
@@ -73,7 +78,7 @@ class ApiEngine:
         self.client = _docker().DockerClient(base_url=self.url, timeout=self.timeout)
         try:
             self.client.ping()
-        except Exception as exc:  # noqa: BLE001 - the SDK raises several unrelated types
+        except Exception as exc:
             raise SubjectNotUsable(f"engine {self.name} at {self.url} does not answer: {exc}") from None
 
     def close(self) -> list[str]:
@@ -91,12 +96,12 @@ class ApiEngine:
         left = []
         try:
             ours = self.client.api.containers(all=True, filters={"label": f"{SESSION_LABEL}={self.token}"})
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return [f"{self.name}: cannot list containers: {exc}"]
         for container in ours:
             try:
                 self.client.api.remove_container(container["Id"], force=True, v=True)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 left.append(f"{self.name} container {container['Id'][:12]}: {exc}")
         for reference in sorted(self.images):
             self.remove_image(reference)
@@ -115,14 +120,14 @@ class ApiEngine:
             for event in self.client.api.pull(repository, tag=tag, stream=True, decode=True):
                 if "error" in event:
                     errors.append(str(event.get("error")))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(str(exc))
         seconds = time.monotonic() - started
         if errors:
             return Outcome(False, "; ".join(errors), seconds)
         try:
             self.client.api.inspect_image(reference)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Outcome(False, f"pull reported no error but the image is not there: {exc}", seconds)
         return Outcome(True, "", seconds)
 
@@ -152,7 +157,7 @@ class ApiEngine:
         try:
             # never started: a command is named only because an image without one cannot be created
             container_id = self._create(reference, command=["/oci-conformance-never-started"])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Outcome(False, f"create: {exc}", time.monotonic() - started)
         try:
             with tempfile.NamedTemporaryFile(dir=self.workdir, suffix=".tar") as archive:
@@ -162,7 +167,7 @@ class ApiEngine:
                 extract_export(Path(archive.name), target)
         except UnsafeExport as exc:
             return Outcome(False, f"export holds an unsafe member: {exc}", time.monotonic() - started)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Outcome(False, f"export: {exc}", time.monotonic() - started)
         finally:
             self._remove(container_id)
@@ -175,13 +180,16 @@ class ApiEngine:
         started = time.monotonic()
         try:
             container_id = self._create(reference)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Converted(Outcome(False, f"create: {exc}", time.monotonic() - started))
         try:
             try:
                 self.client.api.start(container_id)
-            except Exception as exc:  # noqa: BLE001
-                return Converted(Outcome(False, f"start: {exc}", time.monotonic() - started))
+            except Exception as exc:
+                limited = next((fact for text, fact in HOST_LIMITS.items() if text in str(exc)), "")
+                return Converted(
+                    Outcome(False, f"start: {exc}", time.monotonic() - started), host_limit=limited
+                )
             path = self.daemon.config_path(container_id)
             deadline = time.monotonic() + self.timeout
             while not path.is_file() and time.monotonic() < deadline:

@@ -21,7 +21,9 @@ class Outcome:
     seconds: float = 0.0
 
     def describe(self) -> str:
-        return ("succeeded" if self.ok else "failed") + (f": {self.message.strip()[-800:]}" if self.message else "")
+        return ("succeeded" if self.ok else "failed") + (
+            f": {self.message.strip()[-800:]}" if self.message else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Converted:
     outcome: Outcome
     config: dict[str, Any] = field(default_factory=dict)
     path: str = ""
+    #: Set when the container could not run for a reason of the host (named here), not the image's.
+    host_limit: str = ""
 
 
 @runtime_checkable

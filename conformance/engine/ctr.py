@@ -52,7 +52,10 @@ class CtrEngine:
         self._ids = itertools.count(1)
 
     def notes(self) -> list[str]:
-        return [f"private daemon below {self.daemon.root}, namespace {self.daemon.namespace} (started on first use)"]
+        return [
+            f"private daemon below {self.daemon.root}, namespace {self.daemon.namespace}",
+            "started on first use",
+        ]
 
     def run(self, *args: str, timeout: float | None = None) -> CommandResult:
         argv = [self.ctr, "--address", str(self.daemon.socket), "--namespace", self.daemon.namespace, *args]
@@ -140,4 +143,3 @@ class CtrEngine:
             return Converted(Outcome(True, "", time.monotonic() - started), config, str(path))
         finally:
             self._remove(container)
-

@@ -30,7 +30,11 @@ from conformance.kinds.engine import EngineKind, EngineWorkspace
 from conformance.plugin.stash import CALL_FAILED, conformance_session, subject_for
 from conformance.requirements import load_catalog
 
-CASE_FIXTURES = {"engine_consumer_case": "consumer", "engine_fault_case": "fault", "engine_conversion_case": "conversion"}
+CASE_FIXTURES = {
+    "engine_consumer_case": "consumer",
+    "engine_fault_case": "fault",
+    "engine_conversion_case": "conversion",
+}
 TAG = "latest"
 _serial = itertools.count(1)
 
@@ -53,7 +57,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 known = {case.id: case for case in cases}
                 unknown = [name for name in wanted if name not in known]
                 if unknown:
-                    raise ConformanceError(f"suites/engine/engine.yaml names unknown consumer cases {unknown}")
+                    raise ConformanceError(
+                        f"suites/engine/engine.yaml names unknown consumer cases {unknown}"
+                    )
                 cases = [known[name] for name in wanted]
         except ConformanceError as exc:
             raise pytest.Collector.CollectError(f"oci-conformance: {exc}") from None

@@ -14,7 +14,6 @@ from typing import Any
 from conformance.image.cases import ImageCase
 from conformance.image.generator import build_layer
 
-
 #: A rootfs with users and groups, so that `User: name` can be resolved; app (1001) is also a
 #: member of the supplementary groups audio (1003) and video (1004).
 ROOTFS = [

@@ -85,7 +85,7 @@ class EngineKind(SubjectKind):
         for engine in session.subjects_of(self).values():
             try:
                 left += engine.close()  # type: ignore[attr-defined]
-            except Exception as exc:  # noqa: BLE001 - keep closing the others
+            except Exception as exc:
                 left.append(f"engine {engine.name}: {exc}")
         if workspace is not None and workspace.server is not None:
             workspace.server.close()

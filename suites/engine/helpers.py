@@ -48,7 +48,9 @@ class HostWatch:
 
     @classmethod
     def record(cls, parent: Path) -> HostWatch:
-        return cls(parent, _listing(parent), {p: p.exists() for p in ESCAPE_TARGETS}, HOST_PASSWD.stat().st_nlink)
+        return cls(
+            parent, _listing(parent), {p: p.exists() for p in ESCAPE_TARGETS}, HOST_PASSWD.stat().st_nlink
+        )
 
     def changes(self) -> list[str]:
         found = []
@@ -61,7 +63,9 @@ class HostWatch:
                 found.append(f"created {path} on the host")
                 path.unlink()
         if HOST_PASSWD.stat().st_nlink != self.passwd_links:
-            found.append(f"{HOST_PASSWD} gained a hard link ({self.passwd_links} -> {HOST_PASSWD.stat().st_nlink})")
+            found.append(
+                f"{HOST_PASSWD} gained a hard link ({self.passwd_links} -> {HOST_PASSWD.stat().st_nlink})"
+            )
         return found
 
 
@@ -70,4 +74,8 @@ def _listing(parent: Path) -> dict[str, tuple[int, int]]:
 
 
 def same_content_as_host_passwd(path: Path) -> bool:
-    return path.is_file() and os.path.getsize(path) == HOST_PASSWD.stat().st_size and path.read_bytes() == HOST_PASSWD.read_bytes()
+    return (
+        path.is_file()
+        and os.path.getsize(path) == HOST_PASSWD.stat().st_size
+        and path.read_bytes() == HOST_PASSWD.read_bytes()
+    )

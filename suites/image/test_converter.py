@@ -11,6 +11,7 @@ from conformance.image.generator import write_layout
 
 from .helpers import REF, require_role
 
+
 def test_conversion(image_tool, conversion_case: ImageCase, image_workdir) -> None:
     rids = conversion_case.requirements
     require_role(image_tool, "converter", rids)

@@ -1,7 +1,7 @@
 """Private engine daemons: each module starts one engine on paths of the suite's own.
 
 Every daemon keeps its socket, data root, exec/run root, pid file and state below one directory
-of the session (`session.workdir/engines/<label>`), listens on a unix socket only, sets up no
+of the session (`session.workdir/<engine name>`), listens on a unix socket only, sets up no
 bridge, no CNI network and no iptables rules, and is stopped (process group, then anything
 naming its directory) with its mounts and directory removed at the end of the session.
 """

@@ -59,7 +59,14 @@ class ContainerdDaemon:
         return killed
 
     def config_path(self, container_id: str) -> Path:
-        return self.root / "state" / "io.containerd.runtime.v2.task" / self.namespace / container_id / "config.json"
+        return (
+            self.root
+            / "state"
+            / "io.containerd.runtime.v2.task"
+            / self.namespace
+            / container_id
+            / "config.json"
+        )
 
     def storage(self) -> tuple[Path, ...]:
         return (self.root,)

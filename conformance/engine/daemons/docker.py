@@ -63,7 +63,9 @@ class DockerDaemon:
 
     def start(self, timeout: float) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "daemon.json").write_text(json.dumps({"deprecated-key-path": str(self.root / "key.json")}))
+        (self.root / "daemon.json").write_text(
+            json.dumps({"deprecated-key-path": str(self.root / "key.json")})
+        )
         self._created_plugins_dir = not PLUGINS_DIR.parent.exists()
         self.containerd.start(timeout)
         try:
@@ -87,5 +89,3 @@ class DockerDaemon:
 
     def storage(self) -> tuple[Path, ...]:
         return (self.root,)
-
-

@@ -36,7 +36,9 @@ class DaemonProcess:
         self.log = root / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, argv: Sequence[str], socket_path: Path, timeout: float, env: Mapping[str, str] | None = None) -> None:
+    def start(
+        self, argv: Sequence[str], socket_path: Path, timeout: float, env: Mapping[str, str] | None = None
+    ) -> None:
         """Start `argv` and wait up to `timeout` seconds until `socket_path` answers."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
@@ -55,12 +57,16 @@ class DaemonProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self.stop(5.0)
-                raise SubjectNotUsable(f"{self.name} exited with {self.proc.returncode} on start:\n{self.tail()}")
+                raise SubjectNotUsable(
+                    f"{self.name} exited with {self.proc.returncode} on start:\n{self.tail()}"
+                )
             if socket_answers(socket_path):
                 return
             time.sleep(0.1)
         self.stop(5.0)
-        raise SubjectNotUsable(f"{self.name} did not answer on {socket_path} within {timeout:.0f}s:\n{self.tail()}")
+        raise SubjectNotUsable(
+            f"{self.name} did not answer on {socket_path} within {timeout:.0f}s:\n{self.tail()}"
+        )
 
     def tail(self, lines: int = 15) -> str:
         try:

@@ -1,0 +1,98 @@
+"""What every engine offers the engine suite, behind one Protocol, and the outcomes it returns."""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+#: Label on every container the suite creates; its value is the session token.
+SESSION_LABEL = "org.opencontainers.conformance.session"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One engine operation: whether it succeeded, and what the engine said."""
+
+    ok: bool
+    message: str = ""
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        return ("succeeded" if self.ok else "failed") + (
+            f": {self.message.strip()[-800:]}" if self.message else ""
+        )
+
+
+@dataclass(frozen=True)
+class Converted:
+    """The runtime config.json an engine generated for an image, read from the engine's own state."""
+
+    outcome: Outcome
+    config: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
+    #: Set when the container could not run for a reason of the host (named here), not the image's.
+    host_limit: str = ""
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """One container engine under test (a private daemon the suite starts, or a running one)."""
+
+    name: str
+    path: str
+    version: str
+    version_output: str
+    #: Directories the engine may write to (its storage); nothing may change outside them.
+    storage: tuple[Path, ...]
+    #: Whether the suite knows where the engine keeps generated config.json files.
+    reads_runtime_config: bool
+
+    def notes(self) -> list[str]: ...
+
+    def start(self) -> None:
+        """Start the private daemon (or connect to the running one); idempotent."""
+
+    def pull(self, reference: str) -> Outcome: ...
+
+    def remove_image(self, reference: str) -> None: ...
+
+    def export_rootfs(self, reference: str, target: Path) -> Outcome:
+        """Create a container of `reference` (not started), copy its filesystem into `target`."""
+
+    def runtime_config(self, reference: str) -> Converted:
+        """Start a container of `reference`, read the config.json the engine generated, remove it."""
+
+    def close(self) -> list[str]:
+        """Remove what the suite created and stop a private daemon; returns what could not be."""
+
+
+class UnsafeExport(Exception):
+    """An exported filesystem holds a member that would land outside the extraction target."""
+
+
+def _check_member(member: tarfile.TarInfo) -> None:
+    parts = member.name.split("/")
+    if member.name.startswith("/") or ".." in parts:
+        raise UnsafeExport(f"member {member.name!r} leaves the root")
+    if member.islnk() and (member.linkname.startswith("/") or ".." in member.linkname.split("/")):
+        raise UnsafeExport(f"hard link {member.name!r} -> {member.linkname!r} leaves the root")
+
+
+def extract_export(archive: Path, target: Path) -> None:
+    """Unpack an engine's filesystem export into `target`, keeping owners, modes and links as is.
+
+    Names that leave the root are refused (UnsafeExport); symbolic links are written as links,
+    never followed, because every member is created by name below a fresh directory.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        for member in members:
+            _check_member(member)
+        tar.extractall(target, members=members, numeric_owner=True, filter="fully_trusted")
+    for member in members:  # tarfile leaves a symbolic link's own time alone; set it, never following
+        if member.issym():
+            os.utime(target / member.name, (member.mtime, member.mtime), follow_symlinks=False)

@@ -1,0 +1,145 @@
+"""containerd, driven through its own client `ctr` against a private containerd.
+
+Images are pulled with `--plain-http` (the layout server speaks HTTP on 127.0.0.1), read with
+`ctr images mount` (the unpacked snapshot, outside any container), and run with `ctr run -d`,
+whose bundle config.json lies in the private state directory while the task exists. Every
+call has a timeout (the process group is killed on expiry).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from conformance.core.command import execute
+from conformance.core.errors import SubjectNotUsable
+from conformance.core.result import CommandResult
+from conformance.engine.base import Converted, Outcome
+from conformance.engine.daemons.containerd import ContainerdDaemon
+
+
+class CtrEngine:
+    reads_runtime_config = True
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        ctr: str,
+        version: str,
+        version_output: str,
+        token: str,
+        workdir: Path,
+        timeout: float,
+        daemon: ContainerdDaemon,
+    ) -> None:
+        self.name = "containerd"
+        self.path = path
+        self.ctr = ctr
+        self.version = version
+        self.version_output = version_output
+        self.token = token
+        self.workdir = workdir
+        self.timeout = timeout
+        self.daemon = daemon
+        self.storage: tuple[Path, ...] = daemon.storage()
+        self.started = False
+        self.images: set[str] = set()
+        self._ids = itertools.count(1)
+
+    def notes(self) -> list[str]:
+        return [
+            f"private daemon below {self.daemon.root}, namespace {self.daemon.namespace}",
+            "started on first use",
+        ]
+
+    def run(self, *args: str, timeout: float | None = None) -> CommandResult:
+        argv = [self.ctr, "--address", str(self.daemon.socket), "--namespace", self.daemon.namespace, *args]
+        try:
+            return execute(argv, timeout or self.timeout)
+        except OSError as exc:
+            raise SubjectNotUsable(f"cannot execute {self.ctr!r}: {exc.strerror or exc}") from None
+
+    def start(self) -> None:
+        if not self.started:
+            self.daemon.start(self.timeout)
+            self.started = True
+
+    def close(self) -> list[str]:
+        if not self.started:
+            return []
+        left = []
+        listed = self.run("containers", "list", "--quiet")
+        for container in listed.stdout.split():
+            self._remove(container)
+        for reference in sorted(self.images):
+            self.remove_image(reference)
+        still = self.run("containers", "list", "--quiet").stdout.split()
+        left += [f"containerd container {name}" for name in still]
+        self.daemon.stop(self.timeout)
+        self.started = False
+        return left
+
+    @staticmethod
+    def _outcome(result: CommandResult) -> Outcome:
+        if result.timed_out:
+            return Outcome(False, f"timed out: {result.describe()}", result.duration)
+        return Outcome(result.ok, "" if result.ok else (result.stderr or result.stdout), result.duration)
+
+    def pull(self, reference: str) -> Outcome:
+        self.start()
+        self.images.add(reference)
+        return self._outcome(self.run("images", "pull", "--plain-http", reference))
+
+    def remove_image(self, reference: str) -> None:
+        if self.started:
+            self.run("images", "remove", "--sync", reference)
+        self.images.discard(reference)
+
+    def export_rootfs(self, reference: str, target: Path) -> Outcome:
+        """Mount the image's unpacked snapshot read-only and copy it into `target`."""
+        self.start()
+        started = time.monotonic()
+        mount = Path(tempfile.mkdtemp(prefix="mount-", dir=self.workdir))
+        try:
+            mounted = self.run("images", "mount", reference, str(mount))
+            if not mounted.ok:
+                return Outcome(False, f"mount: {mounted.stderr or mounted.stdout}", mounted.duration)
+            copied = execute(["cp", "-a", f"{mount}/.", str(target)], self.timeout)
+            if not copied.ok:
+                return Outcome(False, f"copy of the mounted snapshot: {copied.describe()}")
+            return Outcome(True, "", time.monotonic() - started)
+        finally:
+            self.run("images", "unmount", "--rm", str(mount))
+            with contextlib.suppress(OSError):
+                mount.rmdir()
+
+    def _remove(self, container: str) -> None:
+        self.run("tasks", "kill", "--signal", "SIGKILL", container)
+        for _ in range(50):
+            if not self.run("tasks", "delete", "--force", container).ok:
+                break
+            time.sleep(0.05)
+        self.run("containers", "delete", container)
+
+    def runtime_config(self, reference: str) -> Converted:
+        self.start()
+        container = f"oci-conformance-{self.token}-{next(self._ids)}"
+        started = time.monotonic()
+        result = self.run("run", "--detach", "--cgroup", f"/oci-conformance-{self.token}/{container}",
+                          reference, container)  # fmt: skip
+        try:
+            if not result.ok:
+                return Converted(Outcome(False, f"run: {result.stderr or result.stdout}", result.duration))
+            path = self.daemon.config_path(container)
+            try:
+                config = json.loads(path.read_text())
+            except (OSError, ValueError) as exc:
+                return Converted(Outcome(False, f"no config.json at {path}: {exc}"))
+            return Converted(Outcome(True, "", time.monotonic() - started), config, str(path))
+        finally:
+            self._remove(container)

@@ -1,0 +1,142 @@
+"""A private `podman system service` (the Docker-compatible API) on storage of its own.
+
+Host facts (Debian 12, podman 4.3.1, cgroup v1, no systemd): `--cgroup-manager=cgroupfs` and
+`--events-backend=file` are needed without systemd; the overlay storage driver works on the
+suite's temp directory. Registries, storage and engine settings come from files of the suite's
+own (CONTAINERS_REGISTRIES_CONF, CONTAINERS_STORAGE_CONF, CONTAINERS_CONF), so /etc/containers
+is not read for them; the layout server's 127.0.0.1 is marked insecure there. Containers are
+created with network mode none, so no CNI/netavark network (podman0, cni0) is set up.
+Podman sets RLIMIT_NOFILE to 1048576 in every container, which crun cannot set where the suite's
+own hard limit is lower (20000 on the development host): containers.conf gives the suite's own
+limits. RLIMIT_NPROC it sets all the same (also with runc, also with explicit ulimits through the
+API), and where the host refuses that (EPERM here), no podman container can start: the
+converter tests skip naming that host fact.
+Generated runtime configs are at <runroot>/overlay-containers/<id>/userdata/config.json.
+"""
+
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+
+from conformance.engine.daemons.process import DaemonProcess
+
+REGISTRIES = """unqualified-search-registries = []
+
+[[registry]]
+location = "127.0.0.1"
+insecure = true
+"""
+
+STORAGE = """[storage]
+driver = "overlay"
+graphroot = "{root}/storage"
+runroot = "{root}/run"
+"""
+
+CONTAINERS = """[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "{root}/events.log"
+tmp_dir = "{root}/tmp"
+volume_path = "{root}/volumes"
+static_dir = "{root}/storage/libpod"
+network_config_dir = "{root}/networks"
+
+[network]
+network_config_dir = "{root}/networks"
+
+[containers]
+default_ulimits = ["nofile={nofile}:{nofile}", "nproc={nproc}:{nproc}"]
+"""
+
+
+#: Where the system blob-info cache is, or the nearest existing parent to hide it under.
+SYSTEM_CACHE_CANDIDATES = (Path("/var/lib/containers/cache"), Path("/var/lib/containers"), Path("/var/lib"))
+
+
+def hard_limit(which: int) -> int:
+    """The suite's own hard limit: podman's defaults (1048576 and more) fail where the host caps it lower."""
+    hard = resource.getrlimit(which)[1]
+    return 1048576 if hard == resource.RLIM_INFINITY else min(hard, 1048576)
+
+
+class PodmanDaemon:
+    def __init__(self, root: Path, executable: str = "podman") -> None:
+        self.root = root
+        self.executable = executable
+        self.process = DaemonProcess("podman", root)
+
+    @property
+    def socket(self) -> Path:
+        return self.root / "podman.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "CONTAINERS_REGISTRIES_CONF": str(self.root / "registries.conf"),
+            "CONTAINERS_STORAGE_CONF": str(self.root / "storage.conf"),
+            "CONTAINERS_CONF": str(self.root / "containers.conf"),
+            "TMPDIR": str(self.root / "tmp"),
+        }
+
+    def argv(self) -> list[str]:
+        return [
+            self.executable,
+            f"--root={self.root / 'storage'}",
+            f"--runroot={self.root / 'run'}",
+            "--storage-driver=overlay",
+            "--cgroup-manager=cgroupfs",
+            "--events-backend=file",
+            f"--tmpdir={self.root / 'tmp'}",
+            f"--network-config-dir={self.root / 'networks'}",
+            f"--volumepath={self.root / 'volumes'}",
+            "system",
+            "service",
+            "--time=0",
+            self.url,
+        ]
+
+    def isolated(self, argv: list[str]) -> list[str]:
+        """`argv` in a private mount namespace where the system blob-info cache is a private dir.
+
+        podman 4.3 records blob digests in /var/lib/containers/cache (as root) whatever its
+        --root says; a bind mount seen only by the suite's podman keeps the host's file untouched.
+        Its container mounts stay in that namespace too and vanish with it.
+        """
+        target = next(p for p in SYSTEM_CACHE_CANDIDATES if p.is_dir())
+        private = self.root / "system-cache"
+        (private / "cache" if target != SYSTEM_CACHE_CANDIDATES[0] else private).mkdir(
+            parents=True, exist_ok=True
+        )
+        script = 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+        return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "podman-ns",
+                str(private), str(target), *argv]  # fmt: skip
+
+    def start(self, timeout: float) -> None:
+        for sub in ("tmp", "networks", "volumes"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        (self.root / "registries.conf").write_text(REGISTRIES)
+        (self.root / "storage.conf").write_text(STORAGE.format(root=self.root))
+        (self.root / "containers.conf").write_text(
+            CONTAINERS.format(
+                root=self.root,
+                nofile=hard_limit(resource.RLIMIT_NOFILE),
+                nproc=hard_limit(resource.RLIMIT_NPROC),
+            )
+        )
+        self.process.start(self.isolated(self.argv()), self.socket, timeout, env=self.env())
+
+    def stop(self, timeout: float) -> list[str]:
+        killed = self.process.stop(timeout)
+        self.process.remove()
+        return killed
+
+    def config_path(self, container_id: str) -> Path:
+        return self.root / "run" / "overlay-containers" / container_id / "userdata" / "config.json"
+
+    def storage(self) -> tuple[Path, ...]:
+        return (self.root,)

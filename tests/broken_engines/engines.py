@@ -1,0 +1,98 @@
+"""In-process engines over the distribution API: a correct one and deliberately broken ones."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tarfile
+import urllib.request
+from pathlib import Path
+
+from conformance.engine.base import Converted, Outcome
+from conformance.image.layers import apply_layers, open_uncompressed
+
+
+class ReferenceEngine:
+    """Pulls with digest and size checks and applies layers with the suite's reference applier."""
+
+    name = "reference"
+    path = "<in-process>"
+    version = "0"
+    version_output = "reference engine"
+    storage: tuple[Path, ...] = ()
+    reads_runtime_config = False
+    verify = True
+
+    def __init__(self) -> None:
+        self.layers: dict[str, list[bytes]] = {}
+
+    def notes(self) -> list[str]:
+        return []
+
+    def start(self) -> None:
+        pass
+
+    def _get(self, url: str) -> bytes:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read()
+
+    def _verified(self, data: bytes, descriptor: dict) -> bytes:
+        if self.verify:
+            if len(data) != descriptor["size"]:
+                raise ValueError(f"size {len(data)} != {descriptor['size']}")
+            if "sha256:" + hashlib.sha256(data).hexdigest() != descriptor["digest"]:
+                raise ValueError(f"digest mismatch for {descriptor['digest']}")
+        return data
+
+    def pull(self, reference: str) -> Outcome:
+        address, rest = reference.split("/", 1)
+        name, tag = rest.rsplit(":", 1)
+        base = f"http://{address}/v2/{name}"
+        try:
+            manifest = json.loads(self._get(f"{base}/manifests/{tag}"))
+            config = self._verified(
+                self._get(f"{base}/blobs/{manifest['config']['digest']}"), manifest["config"]
+            )
+            blobs = [self._verified(self._get(f"{base}/blobs/{d['digest']}"), d) for d in manifest["layers"]]
+            if self.verify:
+                for blob, diff_id in zip(blobs, json.loads(config)["rootfs"]["diff_ids"], strict=True):
+                    with open_uncompressed(blob) as stream:
+                        if "sha256:" + hashlib.sha256(stream.read()).hexdigest() != diff_id:
+                            raise ValueError("diff_id mismatch")
+        except Exception as exc:
+            return Outcome(False, str(exc))
+        self.layers[reference] = blobs
+        return Outcome(True)
+
+    def remove_image(self, reference: str) -> None:
+        self.layers.pop(reference, None)
+
+    def export_rootfs(self, reference: str, target: Path) -> Outcome:
+        apply_layers(self.layers[reference], target)
+        return Outcome(True)
+
+    def runtime_config(self, reference: str) -> Converted:
+        raise NotImplementedError
+
+    def close(self) -> list[str]:
+        return []
+
+
+class NoVerifyEngine(ReferenceEngine):
+    """Accepts whatever the registry serves: no digest, size or diff_id checks."""
+
+    name = "no-verify"
+    verify = False
+
+
+class NaiveUnpackEngine(ReferenceEngine):
+    """Extracts every layer as a plain tar: whiteout files stay, and hide nothing."""
+
+    name = "naive-unpack"
+
+    def export_rootfs(self, reference: str, target: Path) -> Outcome:
+        target.mkdir(parents=True, exist_ok=True)
+        for blob in self.layers[reference]:
+            with open_uncompressed(blob) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+                tar.extractall(target, numeric_owner=True, filter="fully_trusted")
+        return Outcome(True)

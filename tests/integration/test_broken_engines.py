@@ -1,0 +1,63 @@
+"""Tests of the engine suite's tests: its consumer and fault checks fail deliberately broken engines
+(and pass the reference engine, the control), with the suite's own test functions and layout server."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conformance.engine.fixtures import ServedImages
+from conformance.image.cases import load_cases
+from conformance.kinds import kind_named
+from conformance.kinds.engine import EngineWorkspace
+from conformance.requirements import load_catalog
+from suites.engine import test_consumer, test_faults
+from tests.broken_engines.engines import NaiveUnpackEngine, NoVerifyEngine, ReferenceEngine
+
+
+def _case(kind: str, case_id: str):
+    path = kind_named("image-tool").suite_dir / "matrices" / f"{kind}.yaml"
+    return next(c for c in load_cases(path, kind, load_catalog()) if c.id == f"{kind}.{case_id}")
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    workspace = EngineWorkspace(token="selftest")
+    made: list[ServedImages] = []
+
+    def make(engine) -> ServedImages:
+        directory = tmp_path / f"t{len(made)}"
+        (directory / "work").mkdir(parents=True)
+        (directory / "sentinel").write_text("sentinel\n")
+        images = ServedImages(engine, workspace, directory)
+        made.append(images)
+        return images
+
+    yield make
+    for images in made:
+        images.close()
+        shutil.rmtree(images.directory, ignore_errors=True)
+    if workspace.server is not None:
+        workspace.server.close()
+
+
+@pytest.mark.parametrize("case_id", ["whiteout-file", "opaque-hides-lower"])
+def test_naive_unpack_fails_the_consumer_check(served, case_id: str) -> None:
+    case = _case("consumer", case_id)
+    engine = ReferenceEngine()
+    test_consumer.test_pulled_filesystem_matches_reference(engine, case, served(engine))  # the control
+    broken = NaiveUnpackEngine()
+    with pytest.raises(AssertionError, match="differences between the container's filesystem"):
+        test_consumer.test_pulled_filesystem_matches_reference(broken, case, served(broken))
+
+
+@pytest.mark.parametrize("case_id", ["bad-digest", "bad-size", "bad-diff-id"])
+def test_accepting_a_broken_image_fails_the_fault_check(served, case_id: str) -> None:
+    case = _case("fault", case_id)
+    engine = ReferenceEngine()
+    test_faults.test_fault_is_handled(engine, case, served(engine))  # the control refuses it
+    broken = NoVerifyEngine()
+    with pytest.raises(AssertionError, match=f"refuses an image with fault {case.data['fault']}"):
+        test_faults.test_fault_is_handled(broken, case, served(broken))

@@ -119,6 +119,7 @@ class SubjectKind:
 BUILTIN: dict[str, str] = {
     "runtime": "conformance.kinds.runtime:RuntimeKind",
     "image-tool": "conformance.kinds.image_tool:ImageToolKind",
+    "registry": "conformance.kinds.registry:RegistryKind",
 }
 
 

@@ -240,12 +240,28 @@ class RegistryClient:
         raise ProtocolError(f"GET {self.url(path)}: Link headers go on beyond {MAX_PAGES} pages")
 
 
+@dataclass
+class Stream:
+    """A body streamed from chunks, with its length known up front (sent as Content-Length)."""
+
+    chunks: Iterable[bytes]
+    length: int
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.chunks)
+
+    def __len__(self) -> int:
+        return self.length
+
+
 class _Counter:
-    """Wraps a streamed body to count the bytes sent."""
+    """Wraps a streamed body to count the bytes sent (keeping a Stream's length)."""
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
         self.chunks = chunks
         self.total = 0
+        if isinstance(chunks, Stream):
+            self.len = chunks.length
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self.chunks:

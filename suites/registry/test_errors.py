@@ -13,6 +13,9 @@ from conformance.registry.fixtures import PushedImage
 from conformance.registry.subject import RegistrySubject
 
 
+@pytest.mark.requirement(
+    "distribution.errors.json-format", "distribution.errors.code-identifier", "distribution.errors.message"
+)
 def test_error_case(
     registry_case: dict, registry: RegistrySubject, pushed_image: PushedImage, registry_client: RegistryClient
 ) -> None:

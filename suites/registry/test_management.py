@@ -15,7 +15,9 @@ DISABLED = (400, 405)
 
 
 @pytest.mark.requirement(
-    "distribution.management.delete-202", "distribution.management.manifest-delete-disabled"
+    "distribution.management.delete-may",
+    "distribution.management.delete-202",
+    "distribution.management.manifest-delete-disabled",
 )
 def test_delete_manifest_by_digest(repo: Repository) -> None:
     manifest = image(1)
@@ -28,7 +30,7 @@ def test_delete_manifest_by_digest(repo: Repository) -> None:
             ("UNSUPPORTED",),
             status_requirements="distribution.management.manifest-delete-disabled",
         )
-        skip_unsupported("the registry has manifest deletion disabled (answered %d)" % response.status)
+        skip_unsupported(f"the registry has manifest deletion disabled (answered {response.status})")
     check_status(response, 202, "distribution.management.delete-202")
     for reference in (manifest.digest, "doomed"):
         gone = repo.get("manifests", reference, accept=MANIFEST)
@@ -37,7 +39,11 @@ def test_delete_manifest_by_digest(repo: Repository) -> None:
         )
 
 
-@pytest.mark.requirement("distribution.management.delete-202", "distribution.management.tag-delete-disabled")
+@pytest.mark.requirement(
+    "distribution.management.tag-delete-may",
+    "distribution.management.delete-202",
+    "distribution.management.tag-delete-disabled",
+)
 def test_delete_tag(repo: Repository) -> None:
     manifest = image(1)
     repo.push(manifest, "keep")
@@ -45,7 +51,7 @@ def test_delete_tag(repo: Repository) -> None:
     response = repo.client.request("DELETE", repo.path("manifests", "drop"))
     if response.status in DISABLED:
         check_error(response, DISABLED, status_requirements="distribution.management.tag-delete-disabled")
-        skip_unsupported("the registry deletes manifests only by digest (answered %d)" % response.status)
+        skip_unsupported(f"the registry deletes manifests only by digest (answered {response.status})")
     check_status(response, 202, "distribution.management.delete-202")
     check_status(
         repo.get("manifests", "drop", accept=MANIFEST), 404, "distribution.pull.manifest-unknown-404"
@@ -62,7 +68,7 @@ def test_delete_blob(repo: Repository) -> None:
     response = repo.client.request("DELETE", repo.path("blobs", digest(data)))
     if response.status in DISABLED:
         check_error(response, DISABLED, status_requirements="distribution.management.blob-delete-disabled")
-        skip_unsupported("the registry has blob deletion disabled (answered %d)" % response.status)
+        skip_unsupported(f"the registry has blob deletion disabled (answered {response.status})")
     check_status(response, 202, "distribution.management.blob-delete-202")
     gone = repo.get("blobs", digest(data))
     check_error(gone, (404,), ("BLOB_UNKNOWN",), status_requirements="distribution.pull.blob-unknown-404")

@@ -212,3 +212,9 @@ def test_referrers_tag_schema(repos: Repositories) -> None:
     check_status(pulled, 200, "distribution.pull.manifest-get")
     check_equal("referrers tag content", listing.body, pulled.body)
     check_equal("referrers tag Content-Type", INDEX, media_type(pulled.header("Content-Type")))
+
+
+@pytest.mark.requirement("distribution.referrers.invalid-400")
+def test_referrers_invalid_digest(referrers: Referrers, registry_client: RegistryClient) -> None:
+    response = registry_client.request("GET", f"/v2/{referrers.repository}/referrers/sha256:not-a-digest")
+    check_status(response, 400)

@@ -6,4 +6,10 @@ __version__ = "0.1.0"
 RUNTIME_SPEC_VERSION = "v1.3.0"
 #: The image-spec version of the image catalog and suite.
 IMAGE_SPEC_VERSION = "v1.1.1"
-SPEC_VERSIONS = {"runtime-spec": RUNTIME_SPEC_VERSION, "image-spec": IMAGE_SPEC_VERSION}
+#: The distribution-spec version of the registry catalog and suite.
+DISTRIBUTION_SPEC_VERSION = "v1.1.1"
+SPEC_VERSIONS = {
+    "runtime-spec": RUNTIME_SPEC_VERSION,
+    "image-spec": IMAGE_SPEC_VERSION,
+    "distribution-spec": DISTRIBUTION_SPEC_VERSION,
+}

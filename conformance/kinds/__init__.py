@@ -120,6 +120,7 @@ BUILTIN: dict[str, str] = {
     "runtime": "conformance.kinds.runtime:RuntimeKind",
     "image-tool": "conformance.kinds.image_tool:ImageToolKind",
     "engine": "conformance.kinds.engine:EngineKind",
+    "registry": "conformance.kinds.registry:RegistryKind",
 }
 
 

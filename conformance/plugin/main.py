@@ -203,10 +203,11 @@ def _test_key(item: pytest.Item, label: str | None) -> str:
     callspec = getattr(item, "callspec", None)
     if callspec is None:
         return item.name
-    parts = [p for p in callspec.id.split("-")] if label else [callspec.id]
-    if label and label in parts:
-        parts.remove(label)
-    rest = "-".join(parts)
+    rest = callspec.id
+    if label:
+        # the label may itself contain dashes (docker-registry): remove it as a whole id part
+        padded = f"-{rest}-".replace(f"-{label}-", "-", 1)
+        rest = padded[1:-1] if padded != f"-{rest}-" else rest
     return f"{item.originalname}[{rest}]" if rest else item.originalname
 
 

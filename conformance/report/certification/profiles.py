@@ -8,6 +8,7 @@ the stored summaries disagree with the tests, so a verifier can reject an edited
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import hashlib
 import json
@@ -59,12 +60,18 @@ class Profile:
     levels: tuple[str, ...]
     warn_levels: tuple[str, ...] = ()
     allowed_skips: Mapping[str, AllowedSkip] = field(default_factory=dict)
+    #: Id globs narrowing the selection (e.g. a pull-only profile); empty: every id of the documents.
+    requirements: tuple[str, ...] = ()
 
     def in_scope(self, requirement: Requirement) -> bool:
         return (
             requirement.spec == self.spec
             and requirement.document in self.documents
             and (requirement.level in self.levels or requirement.level in self.warn_levels)
+            and (
+                not self.requirements
+                or any(fnmatch.fnmatchcase(requirement.id, glob) for glob in self.requirements)
+            )
         )
 
     def scope(self, catalog: Catalog | None = None) -> list[Requirement]:
@@ -76,7 +83,8 @@ class Profile:
 
     def definition(self) -> dict[str, Any]:
         """The resolved profile as plain data: what its digest covers."""
-        return {
+        narrowed = {"requirements": sorted(self.requirements)} if self.requirements else {}
+        return narrowed | {
             "name": self.name,
             "spec": self.spec,
             "documents": sorted(self.documents),
@@ -175,6 +183,7 @@ def load_profiles_from(path: Path, catalog: Catalog | None = None) -> dict[str, 
             levels=tuple(entry["levels"]),
             warn_levels=tuple(entry["warn_levels"]),
             allowed_skips=entry["allowed_skips"],
+            requirements=tuple(entry.get("requirements", ())),
         )
         scope = {r.id for r in profile.scope(catalog)}
         for rid in profile.allowed_skips:

@@ -26,7 +26,7 @@ def fresh_registry(monkeypatch: pytest.MonkeyPatch):
 
 def test_builtin_kinds_are_complete_and_distinct() -> None:
     kinds = registry.kinds()
-    assert [k.name for k in kinds][:2] == ["runtime", "image-tool"]
+    assert [k.name for k in kinds][:3] == ["runtime", "image-tool", "registry"]
     for attribute in ("name", "fixture", "suite"):
         values = [getattr(k, attribute) for k in kinds]
         assert len(set(values)) == len(values), attribute
@@ -45,7 +45,7 @@ def test_lookup_by_name_and_spec() -> None:
     with pytest.raises(ConfigurationError, match="unknown subject kind 'nope'"):
         registry.kind_named("nope")
     with pytest.raises(ConfigurationError, match="no subject kind answers to spec"):
-        registry.kind_for_spec("distribution-spec")
+        registry.kind_for_spec("no-such-spec")
 
 
 def test_an_entry_point_that_is_not_a_kind_is_refused(fresh_registry: pytest.MonkeyPatch) -> None:

@@ -157,7 +157,7 @@ def test_broken_deviation(tmp_path: Path, catalog: Catalog, entry: str, fragment
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("deviations: []\n", "expectations file: needs exactly one of runtime, tool; got none"),
+        ("deviations: []\n", "expectations file: needs exactly one of runtime, tool, registry; got none"),
         ("runtime: runc\n", "missing key(s) deviations"),
         ("runtime: runc\ndeviations: {}\nnotes: x\n", "unknown key(s) notes"),
         ("runtime: runc\ndeviations: {a: 1}\n", "deviations: must be a list or null, got mapping"),

@@ -176,8 +176,9 @@ def test_profile_scope_follows_spec_documents_and_levels(must: Any) -> None:
 def test_default_profile_follows_the_spec(tmp_path: Path) -> None:
     assert default_profile_name({"spec": {"name": "runtime-spec"}}) == "runtime-linux-must"
     assert default_profile_name({"spec": {"name": "image-spec"}}) == "image-layout-must"
+    assert default_profile_name({"spec": {"name": "distribution-spec"}}) == "registry-full"
     with pytest.raises(CertificationError, match="no default profile"):
-        default_profile_name({"spec": {"name": "distribution-spec"}})
+        default_profile_name({"spec": {"name": "no-such-spec"}})
     with pytest.raises(CertificationError, match="unknown profile"):
         get_profile("nope")
 

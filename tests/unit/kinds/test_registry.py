@@ -26,7 +26,7 @@ def fresh_registry(monkeypatch: pytest.MonkeyPatch):
 
 def test_builtin_kinds_are_complete_and_distinct() -> None:
     kinds = registry.kinds()
-    assert [k.name for k in kinds][:3] == ["runtime", "image-tool", "registry"]
+    assert [k.name for k in kinds][:4] == ["runtime", "image-tool", "engine", "registry"]
     for attribute in ("name", "fixture", "suite"):
         values = [getattr(k, attribute) for k in kinds]
         assert len(set(values)) == len(values), attribute

@@ -8,18 +8,24 @@ import selectors
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from conformance.core.result import CommandResult
 
 
-def execute(argv: Sequence[str], timeout: float, *, output_dir: Path | None = None) -> CommandResult:
+def execute(
+    argv: Sequence[str],
+    timeout: float,
+    *,
+    output_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> CommandResult:
     """Run `argv` in a session of its own; on timeout kill the whole process group.
 
     With `output_dir`, stdout/stderr go to files there (for a `create`, whose container
-    process inherits them and may outlive the command). OSError propagates when the
-    command cannot be started at all.
+    process inherits them and may outlive the command). `env` sets variables on top of this
+    process's environment. OSError propagates when the command cannot be started at all.
     """
     argv = list(argv)
     with contextlib.ExitStack() as stack:
@@ -34,6 +40,7 @@ def execute(argv: Sequence[str], timeout: float, *, output_dir: Path | None = No
             stdout=files[0] if files else subprocess.PIPE,
             stderr=files[1] if files else subprocess.PIPE,
             start_new_session=True,
+            env={**os.environ, **env} if env else None,
         )
         try:
             out, err, finished = _collect(proc, timeout)

@@ -2,6 +2,12 @@
 
 Roles: producer (build a layout from a BuildSpec), consumer (unpack a layout into a bundle),
 copier (copy between layouts and oci-archives), converter (image config -> runtime config.json).
+
+Every command runs with TMPDIR (TMP, TEMP) in the suite's work directory. A tool with
+`private_state` (skopeo and buildah, built on containers/image; tools described in YAML) also
+runs in a mount namespace of its own where a tmpfs covers /var/lib/containers, which
+containers/image writes for root whatever the flags say (its blob info cache); what lands there
+vanishes with the command.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import os
 import re
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,6 +25,17 @@ from conformance.core.errors import SubjectNotUsable
 from conformance.core.result import CommandResult
 
 ROLES = ("producer", "consumer", "copier", "converter")
+
+#: Where containers/image keeps state for root with no flag to move it (blob-info-cache-v1.boltdb).
+PRIVATE_STATE = Path("/var/lib/containers")
+#: Stderr of a private-state command whose namespace could not be set up (the tool did not run).
+NAMESPACE_FAILED = "oci-conformance: no private mount namespace:"
+# $1 is the directory to cover, the rest the tool's argv. A failed mount must not pass for the
+# tool's own refusal: the marker on stderr tells them apart.
+_NAMESPACE_SCRIPT = (
+    'target=$1; shift; if ! err=$(mount -t tmpfs -o mode=0700,size=64m oci-conformance "$target" 2>&1);'
+    f' then echo "{NAMESPACE_FAILED} $err" >&2; exit 125; fi; exec "$@"'
+)
 
 
 @dataclass(frozen=True)
@@ -43,11 +60,16 @@ class ImageTool:
     supports_deletions: ClassVar[bool] = False
     #: Copier: the transports `copy` takes besides 'oci:' (see :func:`transport_reference`).
     transports: ClassVar[tuple[str, ...]] = ("oci", "oci-archive")
+    #: Whether commands run with a private /var/lib/containers (see the module docstring).
+    private_state: ClassVar[bool] = False
 
     def __init__(self, path: str, *, timeout: float = 120.0, workdir: Path) -> None:
         self.path = path
         self.timeout = timeout
         self.workdir = workdir
+        #: TMPDIR of every command: big temporary files stay in the suite's directory.
+        self.tmpdir = workdir / "tool-tmp"
+        self.tmpdir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.version_output = ""
         self.version = "unknown"
 
@@ -61,12 +83,62 @@ class ImageTool:
         self.version = match.group(1) if match else "unknown"
 
     def run(self, *args: str, timeout: float | None = None) -> CommandResult:
+        return self.command([self.path, *args], timeout)
+
+    def command(self, argv: Sequence[str], timeout: float | None = None) -> CommandResult:
+        """Run `argv` with :meth:`environment`, for `private_state` in a namespace of its own.
+
+        The result names `argv` as given: the namespace is a part of the setting, like TMPDIR.
+        """
+        argv = list(argv)
+        prefix = self.namespace_prefix() if self.private_state else []
         try:
-            return execute([self.path, *args], self.timeout if timeout is None else timeout)
+            result = execute(
+                [*prefix, *argv], self.timeout if timeout is None else timeout, env=self.environment()
+            )
         except OSError as exc:
+            raise SubjectNotUsable(f"cannot execute image tool {argv[0]!r}: {exc.strerror or exc}") from None
+        if prefix and result.refused and result.stderr.startswith((NAMESPACE_FAILED, "unshare: ")):
+            raise SubjectNotUsable(f"cannot run image tool {argv[0]!r} privately:\n{result.describe()}")
+        return replace(result, argv=tuple(argv))
+
+    def environment(self) -> dict[str, str]:
+        """Variables set for every command: temporary files go to :attr:`tmpdir`."""
+        tmp = str(self.tmpdir)
+        env = {"TMPDIR": tmp, "TMP": tmp, "TEMP": tmp}
+        if self.private_state and os.geteuid() != 0:
+            # Unprivileged, containers/image keeps its cache under $XDG_DATA_HOME/containers.
+            env["XDG_DATA_HOME"] = str(self.tmpdir / "data")
+        return env
+
+    def namespace_prefix(self) -> list[str]:
+        """The argv prefix running a command where a tmpfs covers /var/lib/containers.
+
+        Root only (unprivileged, :meth:`environment` moves the state). When /var/lib/containers
+        does not exist the tmpfs covers /var/lib instead, so nothing is created on the host.
+        """
+        if os.geteuid() != 0:
+            return []
+        unshare = shutil.which("unshare")
+        if unshare is None:
             raise SubjectNotUsable(
-                f"cannot execute image tool {self.path!r}: {exc.strerror or exc}"
-            ) from None
+                f"{self.name}: unshare (util-linux) is needed to keep {PRIVATE_STATE} private"
+            )
+        target = PRIVATE_STATE if PRIVATE_STATE.is_dir() else PRIVATE_STATE.parent
+        if self.workdir.resolve().is_relative_to(target):
+            raise SubjectNotUsable(f"{self.name}: the work directory {self.workdir} is below {target}")
+        return [
+            unshare,
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "/bin/sh",
+            "-c",
+            _NAMESPACE_SCRIPT,
+            "sh",
+            str(target),
+        ]
 
     def supports(self, role: str) -> bool:
         return role in self.roles

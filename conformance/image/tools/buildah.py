@@ -16,6 +16,7 @@ class BuildahTool(ImageTool):
     name = "buildah"
     executable = "buildah"
     roles = frozenset({"producer", "copier"})
+    private_state = True
 
     def storage(self, root: Path | None = None) -> list[str]:
         """Private storage under the suite's work directory: nothing outside it is touched."""

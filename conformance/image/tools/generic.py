@@ -30,6 +30,8 @@ VERB_ROLES = {"build": "producer", "unpack": "consumer", "copy": "copier", "conv
 
 class GenericTool(ImageTool):
     name = "generic"
+    #: A described tool may be built on containers/image (or wrap skopeo): its state stays private.
+    private_state = True
 
     def __init__(self, path: str, *, timeout: float = 120.0, workdir: Path, description: Path) -> None:
         data = load_checked(description, "tool-description")
@@ -58,9 +60,7 @@ class GenericTool(ImageTool):
         return self.run(*argv[1:]) if argv[0] == self.path else self._execute(argv)
 
     def _execute(self, argv: list[str]) -> CommandResult:
-        from conformance.core.command import execute
-
-        return execute(argv, self.timeout)
+        return self.command(argv)
 
     def build(self, spec: BuildSpec, layout: Path, ref: str) -> list[CommandResult]:
         staging = layout.parent / f"{layout.name}.staging"

@@ -18,6 +18,7 @@ class SkopeoTool(ImageTool):
     executable = "skopeo"
     roles = frozenset({"copier"})
     transports = ("oci", "oci-archive", "dir")
+    private_state = True
 
     def copy(self, source: str, destination: str) -> CommandResult:
         # --insecure-policy: the suite copies its own local vectors; no signature policy applies.

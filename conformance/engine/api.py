@@ -27,11 +27,6 @@ def _docker() -> Any:
     return docker
 
 
-#: Start errors that are facts of the host, not of the image or the engine's conversion.
-_NPROC = "the host refuses the RLIMIT_NPROC value the engine sets in every container (setrlimit EPERM)"
-HOST_LIMITS = {"RLIMIT_NPROC": _NPROC, "rlimit type 6": _NPROC}
-
-
 class ApiEngine:
     """An engine behind the Docker API: a private dockerd or podman service, or a given socket."""
 
@@ -139,8 +134,10 @@ class ApiEngine:
         self.images.discard(reference)
 
     def _create(self, reference: str, **extra: Any) -> str:
+        limits = self.daemon.container_ulimits() if self.daemon else {}
+        ulimits = [_docker().types.Ulimit(name=n, soft=s, hard=h) for n, (s, h) in sorted(limits.items())]
         host_config = self.client.api.create_host_config(
-            network_mode="none", cgroup_parent=f"/oci-conformance-{self.token}"
+            network_mode="none", cgroup_parent=f"/oci-conformance-{self.token}", ulimits=ulimits or None
         )
         created = self.client.api.create_container(
             reference, labels={SESSION_LABEL: self.token}, host_config=host_config, **extra
@@ -186,10 +183,7 @@ class ApiEngine:
             try:
                 self.client.api.start(container_id)
             except Exception as exc:
-                limited = next((fact for text, fact in HOST_LIMITS.items() if text in str(exc)), "")
-                return Converted(
-                    Outcome(False, f"start: {exc}", time.monotonic() - started), host_limit=limited
-                )
+                return Converted(Outcome(False, f"start: {exc}", time.monotonic() - started))
             path = self.daemon.config_path(container_id)
             deadline = time.monotonic() + self.timeout
             while not path.is_file() and time.monotonic() < deadline:

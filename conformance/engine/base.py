@@ -33,8 +33,6 @@ class Converted:
     outcome: Outcome
     config: dict[str, Any] = field(default_factory=dict)
     path: str = ""
-    #: Set when the container could not run for a reason of the host (named here), not the image's.
-    host_limit: str = ""
 
 
 @runtime_checkable

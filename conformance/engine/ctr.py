@@ -3,7 +3,9 @@
 Images are pulled with `--plain-http` (the layout server speaks HTTP on 127.0.0.1), read with
 `ctr images mount` (the unpacked snapshot, outside any container), and run with `ctr run -d`,
 whose bundle config.json lies in the private state directory while the task exists. Every
-call has a timeout (the process group is killed on expiry).
+call has a timeout (the process group is killed on expiry). `ctr run` gets a FIFO directory and
+a runc root below the private directory: its defaults are /run/containerd/fifo and
+/run/containerd/runc/<namespace>, the host's.
 """
 
 from __future__ import annotations
@@ -130,7 +132,9 @@ class CtrEngine:
         self.start()
         container = f"oci-conformance-{self.token}-{next(self._ids)}"
         started = time.monotonic()
+        private = self.daemon.root
         result = self.run("run", "--detach", "--cgroup", f"/oci-conformance-{self.token}/{container}",
+                          "--fifo-dir", str(private / "fifo"), "--runc-root", str(private / "runc"),
                           reference, container)  # fmt: skip
         try:
             if not result.ok:

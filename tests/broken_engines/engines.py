@@ -53,7 +53,7 @@ class ReferenceEngine:
             config = self._verified(
                 self._get(f"{base}/blobs/{manifest['config']['digest']}"), manifest["config"]
             )
-            blobs = [self._verified(self._get(f"{base}/blobs/{d['digest']}"), d) for d in manifest["layers"]]
+            blobs = [self._layer(base, d) for d in manifest["layers"]]
             if self.verify:
                 for blob, diff_id in zip(blobs, json.loads(config)["rootfs"]["diff_ids"], strict=True):
                     with open_uncompressed(blob) as stream:
@@ -63,6 +63,9 @@ class ReferenceEngine:
             return Outcome(False, str(exc))
         self.layers[reference] = blobs
         return Outcome(True)
+
+    def _layer(self, base: str, descriptor: dict) -> bytes:
+        return self._verified(self._get(f"{base}/blobs/{descriptor['digest']}"), descriptor)
 
     def remove_image(self, reference: str) -> None:
         self.layers.pop(reference, None)
@@ -96,3 +99,19 @@ class NaiveUnpackEngine(ReferenceEngine):
             with open_uncompressed(blob) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
                 tar.extractall(target, numeric_owner=True, filter="fully_trusted")
         return Outcome(True)
+
+
+class LayerStoreEngine(ReferenceEngine):
+    """Correct, and like real engines keeps every layer it verified by digest: a layer it holds
+    is not fetched again (so a fault in a known layer's bytes is never seen)."""
+
+    name = "layer-store"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[str, bytes] = {}
+
+    def _layer(self, base: str, descriptor: dict) -> bytes:
+        if descriptor["digest"] not in self.store:
+            self.store[descriptor["digest"]] = super()._layer(base, descriptor)
+        return self.store[descriptor["digest"]]

@@ -14,7 +14,7 @@ from conformance.kinds import kind_named
 from conformance.kinds.engine import EngineWorkspace
 from conformance.requirements import load_catalog
 from suites.engine import test_consumer, test_faults
-from tests.broken_engines.engines import NaiveUnpackEngine, NoVerifyEngine, ReferenceEngine
+from tests.broken_engines.engines import LayerStoreEngine, NaiveUnpackEngine, NoVerifyEngine, ReferenceEngine
 
 
 def _case(kind: str, case_id: str):
@@ -61,3 +61,16 @@ def test_accepting_a_broken_image_fails_the_fault_check(served, case_id: str) ->
     broken = NoVerifyEngine()
     with pytest.raises(AssertionError, match=f"refuses an image with fault {case.data['fault']}"):
         test_faults.test_fault_is_handled(broken, case, served(broken))
+
+
+def test_a_layer_store_does_not_hide_layer_faults(served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine that already holds the base image's layers still sees a fault in them: every
+    fault test serves layers of its own. Without that, the control below fails."""
+    case = _case("fault", "layer.truncated-stale-digest")
+    engine = LayerStoreEngine()
+    images = served(engine)
+    assert engine.pull(images.serve({"layers": test_faults.BASE_LAYERS}, None)).ok  # an earlier test
+    test_faults.test_fault_is_handled(engine, case, served(engine))
+    monkeypatch.setattr(test_faults, "unique_layers", lambda case, nonce: test_faults.BASE_LAYERS)
+    with pytest.raises(AssertionError, match="refuses an image with fault truncated-layer-stale-digest"):
+        test_faults.test_fault_is_handled(engine, case, served(engine))

@@ -27,5 +27,8 @@ class Daemon(Protocol):
     def config_path(self, container_id: str) -> Path:
         """Where the runtime config.json of a started container lies while it runs."""
 
+    def container_ulimits(self) -> dict[str, tuple[int, int]]:
+        """Ulimits (soft, hard) to give every container so that it can start on this host; {} for none."""
+
     def storage(self) -> tuple[Path, ...]:
         """Directories it writes its images and containers to."""

@@ -87,5 +87,9 @@ class DockerDaemon:
     def config_path(self, container_id: str) -> Path:
         return self.containerd.config_path(container_id)
 
+    def container_ulimits(self) -> dict[str, tuple[int, int]]:
+        """None: dockerd's containers inherit the limits of its containerd, which the host grants."""
+        return {}
+
     def storage(self) -> tuple[Path, ...]:
         return (self.root,)

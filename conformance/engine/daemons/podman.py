@@ -6,20 +6,26 @@ suite's temp directory. Registries, storage and engine settings come from files 
 own (CONTAINERS_REGISTRIES_CONF, CONTAINERS_STORAGE_CONF, CONTAINERS_CONF), so /etc/containers
 is not read for them; the layout server's 127.0.0.1 is marked insecure there. Containers are
 created with network mode none, so no CNI/netavark network (podman0, cni0) is set up.
-Podman sets RLIMIT_NOFILE to 1048576 in every container, which crun cannot set where the suite's
-own hard limit is lower (20000 on the development host): containers.conf gives the suite's own
-limits. RLIMIT_NPROC it sets all the same (also with runc, also with explicit ulimits through the
-API), and where the host refuses that (EPERM here), no podman container can start: the
-converter tests skip naming that host fact.
-Generated runtime configs are at <runroot>/overlay-containers/<id>/userdata/config.json.
+Container rlimits: podman 4.3 puts RLIMIT_NOFILE and RLIMIT_NPROC (1048576 by default, or
+containers.conf's default_ulimits) into every container's config.json, and the service lowers its
+own RLIMIT_NPROC to 32768 at start (observed: a service started under 96365/96365 runs with
+32768/32768). The OCI runtime, a child of the service, may not raise a hard limit without
+CAP_SYS_RESOURCE, which the development host's bounding set lacks, so no container could start
+(setrlimit RLIMIT_NPROC: EPERM). Containers are therefore created with explicit ulimits equal to
+the service's own limits as it runs (`container_ulimits`): the limits the host already grants,
+raised by no one. No check of conversion.md concerns rlimits (the image config has no field
+that maps to them), so this judges the same conversion.
+OCI runtime: runc. crun 1.8.1 refuses the host's cgroup v1 hybrid layout ("cgroups in hybrid mode
+not supported"); the runtime only executes the config.json podman generated, which is what the
+converter checks read.
+Generated runtime configs are at <graphroot>/overlay-containers/<id>/userdata/config.json.
 """
 
 from __future__ import annotations
 
-import resource
 from pathlib import Path
 
-from conformance.engine.daemons.process import DaemonProcess
+from conformance.engine.daemons.process import DaemonProcess, process_limits
 
 REGISTRIES = """unqualified-search-registries = []
 
@@ -35,6 +41,7 @@ runroot = "{root}/run"
 """
 
 CONTAINERS = """[engine]
+runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "{root}/events.log"
@@ -45,9 +52,6 @@ network_config_dir = "{root}/networks"
 
 [network]
 network_config_dir = "{root}/networks"
-
-[containers]
-default_ulimits = ["nofile={nofile}:{nofile}", "nproc={nproc}:{nproc}"]
 """
 
 
@@ -55,17 +59,12 @@ default_ulimits = ["nofile={nofile}:{nofile}", "nproc={nproc}:{nproc}"]
 SYSTEM_CACHE_CANDIDATES = (Path("/var/lib/containers/cache"), Path("/var/lib/containers"), Path("/var/lib"))
 
 
-def hard_limit(which: int) -> int:
-    """The suite's own hard limit: podman's defaults (1048576 and more) fail where the host caps it lower."""
-    hard = resource.getrlimit(which)[1]
-    return 1048576 if hard == resource.RLIM_INFINITY else min(hard, 1048576)
-
-
 class PodmanDaemon:
     def __init__(self, root: Path, executable: str = "podman") -> None:
         self.root = root
         self.executable = executable
         self.process = DaemonProcess("podman", root)
+        self._limits: dict[str, tuple[int, int]] = {}
 
     @property
     def socket(self) -> Path:
@@ -121,14 +120,14 @@ class PodmanDaemon:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "registries.conf").write_text(REGISTRIES)
         (self.root / "storage.conf").write_text(STORAGE.format(root=self.root))
-        (self.root / "containers.conf").write_text(
-            CONTAINERS.format(
-                root=self.root,
-                nofile=hard_limit(resource.RLIMIT_NOFILE),
-                nproc=hard_limit(resource.RLIMIT_NPROC),
-            )
-        )
+        (self.root / "containers.conf").write_text(CONTAINERS.format(root=self.root))
         self.process.start(self.isolated(self.argv()), self.socket, timeout, env=self.env())
+        assert self.process.proc is not None
+        self._limits = process_limits(self.process.proc.pid)  # the wrapper exec()s podman: same pid
+
+    def container_ulimits(self) -> dict[str, tuple[int, int]]:
+        """nofile and nproc (soft, hard) for every container: the running service's own limits."""
+        return dict(self._limits)
 
     def stop(self, timeout: float) -> list[str]:
         killed = self.process.stop(timeout)
@@ -136,7 +135,7 @@ class PodmanDaemon:
         return killed
 
     def config_path(self, container_id: str) -> Path:
-        return self.root / "run" / "overlay-containers" / container_id / "userdata" / "config.json"
+        return self.root / "storage" / "overlay-containers" / container_id / "userdata" / "config.json"
 
     def storage(self) -> tuple[Path, ...]:
         return (self.root,)

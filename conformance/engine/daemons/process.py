@@ -27,6 +27,25 @@ def socket_answers(path: Path) -> bool:
     return True
 
 
+#: /proc/<pid>/limits row names of the limits an engine may be asked to pass on to containers.
+LIMIT_ROWS = {"nofile": "Max open files", "nproc": "Max processes"}
+
+
+def process_limits(pid: int) -> dict[str, tuple[int, int]]:
+    """Soft and hard nofile/nproc limits of process `pid` (-1 for unlimited), from /proc/<pid>/limits."""
+
+    def value(text: str) -> int:
+        return -1 if text == "unlimited" else int(text)
+
+    limits = {}
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        for name, row in LIMIT_ROWS.items():
+            if line.startswith(row):
+                soft, hard = line[len(row) :].split()[:2]
+                limits[name] = (value(soft), value(hard))
+    return limits
+
+
 class DaemonProcess:
     """One daemon started by the suite: its process group, its log, the directory it owns."""
 

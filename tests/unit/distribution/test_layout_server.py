@@ -53,7 +53,7 @@ def test_version_check_and_tag_and_blobs(server: LayoutServer, tmp_path: Path) -
 
 
 def test_broken_layouts_are_served_as_stored(server: LayoutServer, tmp_path: Path) -> None:
-    write_layout({"layers": LAYERS, "faults": ["bad-digest"]}, tmp_path / "layout")
+    write_layout({"layers": LAYERS, "faults": ["config.reencoded"]}, tmp_path / "layout")
     base = f"http://{server.add('broken', tmp_path / 'layout')}".removesuffix("/broken")
     manifest = json.loads(_get(f"{base}/v2/broken/manifests/latest")[2])
     config = manifest["config"]["digest"]
@@ -63,7 +63,7 @@ def test_broken_layouts_are_served_as_stored(server: LayoutServer, tmp_path: Pat
 
 
 def test_unknown_names_tags_and_blobs_are_404(server: LayoutServer, tmp_path: Path) -> None:
-    write_layout({"layers": LAYERS, "faults": ["missing-blob"]}, tmp_path / "layout")
+    write_layout({"layers": LAYERS, "faults": ["layer.missing-blob"]}, tmp_path / "layout")
     base = f"http://{server.add('x', tmp_path / 'layout')}".removesuffix("/x")
     manifest = json.loads(_get(f"{base}/v2/x/manifests/latest")[2])
     assert _get(f"{base}/v2/x/blobs/{manifest['layers'][0]['digest']}")[0] == 404

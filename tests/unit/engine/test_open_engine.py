@@ -39,3 +39,26 @@ def test_podman_stays_private(tmp_path: Path) -> None:
     assert argv[:4] == ["unshare", "--mount", "--propagation", "private"]
     assert f"--root={tmp_path}/p/storage" in argv and "--cgroup-manager=cgroupfs" in argv
     assert all(value.startswith(str(tmp_path)) for value in daemon.env().values())
+
+
+def test_process_limits_are_the_kernels() -> None:
+    import os
+    import resource
+
+    from conformance.engine.daemons.process import process_limits
+
+    def plain(value: int) -> int:
+        return -1 if value == resource.RLIM_INFINITY else value
+
+    limits = process_limits(os.getpid())
+    for name, which in (("nofile", resource.RLIMIT_NOFILE), ("nproc", resource.RLIMIT_NPROC)):
+        assert limits[name] == tuple(plain(v) for v in resource.getrlimit(which))
+
+
+def test_podman_runs_runc_and_keeps_configs_in_its_graphroot(tmp_path: Path) -> None:
+    from conformance.engine.daemons.podman import CONTAINERS
+
+    assert 'runtime = "runc"' in CONTAINERS and "default_ulimits" not in CONTAINERS
+    daemon = PodmanDaemon(tmp_path / "p")
+    assert daemon.config_path("abc") == tmp_path / "p/storage/overlay-containers/abc/userdata/config.json"
+    assert daemon.container_ulimits() == {}  # known only once the service runs

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from conformance.plugin.session import Session
     from conformance.runtime.bundle import BundleFactory
     from conformance.runtime.container import Janitor
-    from conformance.runtime.lookahead import Lookahead
 
 
 @dataclass
@@ -24,8 +23,6 @@ class RuntimeWorkspace:
     factory: BundleFactory
     janitor: Janitor
     probe_cache: dict[tuple[str, str], Any] = field(default_factory=dict)
-    #: Probe runs started ahead of their test (runtime.lookahead), by cache key.
-    lookahead: Lookahead | None = None
 
 
 class RuntimeKind(SubjectKind):
@@ -69,15 +66,6 @@ class RuntimeKind(SubjectKind):
             help="seconds before a runtime call is killed (default 30)",
         ),
         Setting(
-            "runtime_lookahead",
-            "--runtime-lookahead",
-            "OCI_RUNTIME_LOOKAHEAD",
-            default=1,
-            parse=int,
-            help="matrix-case probe containers started ahead of their test, while the current "
-            "test runs (default 1; 0 runs every container in its own test)",
-        ),
-        Setting(
             "busybox",
             "--busybox",
             "OCI_BUSYBOX",
@@ -88,15 +76,12 @@ class RuntimeKind(SubjectKind):
     def prepare(self, session: Session) -> None:
         from conformance.runtime.bundle import BundleFactory, check_busybox
         from conformance.runtime.container import Janitor
-        from conformance.runtime.lookahead import Lookahead
 
         busybox = check_busybox(session.value("busybox"))
         assert session.workdir is not None
-        depth = session.value("runtime_lookahead")
         session.state[self.name] = RuntimeWorkspace(
             BundleFactory(session.workdir, busybox, worker=session.worker),
             Janitor(),
-            lookahead=Lookahead(depth) if depth > 0 else None,
         )
 
     def open(self, value: str, session: Session) -> Subject:
@@ -119,8 +104,6 @@ class RuntimeKind(SubjectKind):
         workspace: RuntimeWorkspace | None = session.state.get(self.name)
         if workspace is None:
             return []
-        if workspace.lookahead is not None:
-            workspace.lookahead.close()
         return workspace.janitor.sweep(list(session.subjects_of(self).values()))  # type: ignore[arg-type]
 
     def tidy(self, session: Session) -> list[str]:

@@ -5,7 +5,6 @@ Registered as a pytest plugin by the main plugin (RuntimeKind.fixtures_module).
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -17,11 +16,10 @@ from conformance.core.errors import ConformanceError
 from conformance.kinds.runtime import RuntimeKind, RuntimeWorkspace
 from conformance.plugin.stash import USED_BUNDLES, conformance_session, subject_for
 from conformance.requirements import load_catalog
-from conformance.runtime import host
 from conformance.runtime.bundle import Bundle, BundleFactory
 from conformance.runtime.container import Container
 from conformance.runtime.drivers import RuntimeDriver
-from conformance.runtime.matrix import MatrixCase, load_matrices
+from conformance.runtime.matrix import load_matrices
 from conformance.runtime.probing import ProbeRun, run_probe
 
 
@@ -98,8 +96,6 @@ def probe(request: pytest.FixtureRequest, runtime: RuntimeDriver) -> Callable[..
     ) -> ProbeRun:
         cache_key = _probe_key(runtime, patch, requests, key)
         result = shared.probe_cache.get(cache_key)
-        if result is None and shared.lookahead is not None:
-            result = shared.lookahead.take(cache_key)
         if result is None:
             result = run_probe(
                 runtime,
@@ -114,54 +110,6 @@ def probe(request: pytest.FixtureRequest, runtime: RuntimeDriver) -> Callable[..
         return result
 
     return run
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """While a test runs, start the probe containers of the matrix cases right after it."""
-    shared = conformance_session(item.config).state.get(RuntimeKind.name)
-    if shared is None or shared.lookahead is None or nextitem is None:
-        return
-    for upcoming in _upcoming(item, nextitem, shared.lookahead.depth):
-        planned = _planned_probe(upcoming, shared)
-        if planned is not None:
-            key, runtime, case = planned
-            shared.lookahead.start(
-                key,
-                functools.partial(
-                    run_probe,
-                    runtime,
-                    shared.factory,
-                    shared.janitor,
-                    case.config,
-                    case.probe,
-                    hint="matrix_case",
-                ),
-            )
-
-
-def _upcoming(item: pytest.Item, nextitem: pytest.Item, depth: int) -> list[pytest.Item]:
-    """The next `depth` items this process will run: under xdist only the next one is known."""
-    items = item.session.items
-    if depth <= 1 or hasattr(item.config, "workerinput") or nextitem not in items:
-        return [nextitem]
-    start = items.index(nextitem)
-    return items[start : start + depth]
-
-
-def _planned_probe(
-    item: pytest.Item, shared: RuntimeWorkspace
-) -> tuple[tuple[str, str], RuntimeDriver, MatrixCase] | None:
-    """The probe a matrix-case item will run, when it will run one and none is cached."""
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    case, label = params.get("matrix_case"), params.get("runtime")
-    if not isinstance(case, MatrixCase) or any(item.iter_markers("skip")) or any(item.iter_markers("skipif")):
-        return None
-    runtime = conformance_session(item.config).subjects.get(label)
-    if runtime is None or host.missing_features(case.requires):
-        return None
-    key = _probe_key(runtime, case.config, case.probe)
-    return None if key in shared.probe_cache else (key, runtime, case)
 
 
 @pytest.fixture

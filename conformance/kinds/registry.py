@@ -45,8 +45,9 @@ class RegistryKind(SubjectKind):
         "--registry",
         "OCI_REGISTRY",
         multiple=True,
-        help="registry under test: a base URL (https://host:port), or docker-registry / "
-        "docker-registry+auth to start Debian's docker-registry privately; repeatable",
+        help="registry under test: a base URL (https://host:port), or docker-registry, "
+        "docker-registry+auth (Basic auth) or docker-registry+nodelete (deletes disabled) to start "
+        "Debian's docker-registry privately; repeatable",
     )
     settings: ClassVar[tuple[Setting, ...]] = (
         Setting(
@@ -147,7 +148,7 @@ class RegistryKind(SubjectKind):
             endpoint = workspace.run["embedded"][value]
             credentials = Credentials(endpoint["user"], endpoint["password"]) if endpoint["user"] else None
             opened = subject.RegistrySubject(
-                name="docker-registry",
+                name=value,
                 path=endpoint["binary"],
                 version=endpoint["version"],
                 version_output=endpoint["version_output"],

@@ -56,6 +56,13 @@ class RegistrySubject:
             )
         return lines + self.extra_notes
 
+    def identity(self) -> dict[str, str] | None:
+        """What a signature is about when there is no binary: the URL and the version reported.
+
+        None for an embedded registry: its binary (digest and version) is the subject then.
+        """
+        return None if self.embedded else {"url": self.url, "version": self.version}
+
     def client(self) -> RegistryClient:
         return RegistryClient(self.url, self.credentials, self.verify, self.timeout)
 
@@ -119,3 +126,14 @@ def check_reachable(subject: RegistrySubject) -> None:
     api = response.header("Docker-Distribution-API-Version")
     if api:
         subject.extra_notes.append(f"Docker-Distribution-API-Version: {api}")
+    if subject.version == "unknown":
+        subject.version, subject.version_output = reported_version(response.header("Server"), api)
+
+
+def reported_version(server: str | None, api: str | None) -> tuple[str, str]:
+    """A URL registry's version (and its source) from GET /v2/: the Server header, else the API version."""
+    if server:
+        return server, f"Server: {server}"
+    if api:
+        return api, f"Docker-Distribution-API-Version: {api} (no Server header)"
+    return "unknown", "neither a Server nor a Docker-Distribution-API-Version header on GET /v2/"

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from conformance.core.errors import ConfigurationError, SubjectNotUsable
 from conformance.registry import embedded
 from conformance.registry.client import Credentials, RegistryClient
+from conformance.registry.requestlog import RequestLog
 
 #: Set by the controller for its workers: the run file with the namespace and embedded endpoints.
 RUN_FILE_ENV = "OCI_CONFORMANCE_REGISTRY_RUN"
@@ -42,6 +43,8 @@ class RegistrySubject:
     keep: bool
     embedded: str | None = None
     extra_notes: list[str] = field(default_factory=list)
+    #: --registry-request-log: every request of every client is logged there.
+    request_log: str | None = None
 
     def notes(self) -> list[str]:
         auth = f"basic auth as {self.credentials.user}" if self.credentials else "no credentials"
@@ -64,7 +67,8 @@ class RegistrySubject:
         return None if self.embedded else {"url": self.url, "version": self.version}
 
     def client(self) -> RegistryClient:
-        return RegistryClient(self.url, self.credentials, self.verify, self.timeout)
+        log = RequestLog(self.request_log) if self.request_log else None
+        return RegistryClient(self.url, self.credentials, self.verify, self.timeout, log=log)
 
 
 def new_namespace() -> str:

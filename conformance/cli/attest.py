@@ -4,7 +4,7 @@
         the verdict of a run under a profile: exit 0 certified, 1 not certified or incomplete
     oci-conformance sign RESULTS --key KEY [-o FILE] [--profile NAME]
         write a DSSE envelope holding an in-toto statement about the tested binary
-    oci-conformance verify ENVELOPE_OR_DIR --key PUB [--subject BINARY] [--profile NAME]
+    oci-conformance verify ENVELOPE_OR_DIR --key PUB [--subject BINARY_OR_URL] [--profile NAME]
         exit 0 only if every check holds, 1 if one fails (each printed), 2 on a usage error
     oci-conformance submission RUN_DIR --envelope FILE --vendor V --product P --version X --contact C -o DIR
         gather a run's results, its envelope and PRODUCT.yaml for the certification working group
@@ -49,7 +49,11 @@ def add_parsers(subparsers: Any) -> None:
     verify = subparsers.add_parser("verify", help="verify a signed attestation or a submission directory")
     verify.add_argument("path", metavar="ENVELOPE_OR_DIR", help="DSSE envelope, or a submission directory")
     verify.add_argument("--key", required=True, metavar="PUB", help="PEM public key of the signer")
-    verify.add_argument("--subject", metavar="BINARY", help="the binary the attestation must be about")
+    verify.add_argument(
+        "--subject",
+        metavar="BINARY_OR_URL",
+        help="the binary the attestation must be about, or for a registry its URL",
+    )
     verify.add_argument("--profile", metavar="NAME", help="require the attestation to be for this profile")
     verify.set_defaults(handler=cmd_verify)
 
@@ -123,9 +127,10 @@ def cmd_verify(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
     from conformance.report.certification.attestation import verify
 
     try:
-        report = verify(
-            Path(args.path), Path(args.key), args.subject and Path(args.subject), profile=args.profile
-        )
+        subject = args.subject
+        if subject and not subject.startswith(("http://", "https://")):
+            subject = Path(subject)
+        report = verify(Path(args.path), Path(args.key), subject, profile=args.profile)
     except ConformanceError as exc:
         return _error("verify", exc)
     for check in report.failures:

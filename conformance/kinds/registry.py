@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from conformance import DISTRIBUTION_SPEC_VERSION
@@ -45,8 +46,9 @@ class RegistryKind(SubjectKind):
         "--registry",
         "OCI_REGISTRY",
         multiple=True,
-        help="registry under test: a base URL (https://host:port), or docker-registry / "
-        "docker-registry+auth to start Debian's docker-registry privately; repeatable",
+        help="registry under test: a base URL (https://host:port), or docker-registry, "
+        "docker-registry+auth (Basic auth) or docker-registry+nodelete (deletes disabled) to start "
+        "Debian's docker-registry privately; repeatable",
     )
     settings: ClassVar[tuple[Setting, ...]] = (
         Setting(
@@ -87,6 +89,13 @@ class RegistryKind(SubjectKind):
             default=30.0,
             parse=float,
             help="seconds before one HTTP request is abandoned (default 30)",
+        ),
+        Setting(
+            "registry_request_log",
+            "--registry-request-log",
+            "OCI_REGISTRY_REQUEST_LOG",
+            help="append every request the suite makes to this file, one JSON line each "
+            "(bodies in FILE.bodies/; benchmarks/registry_requests.py replays them)",
         ),
         Setting(
             "registry_keep",
@@ -147,7 +156,7 @@ class RegistryKind(SubjectKind):
             endpoint = workspace.run["embedded"][value]
             credentials = Credentials(endpoint["user"], endpoint["password"]) if endpoint["user"] else None
             opened = subject.RegistrySubject(
-                name="docker-registry",
+                name=value,
                 path=endpoint["binary"],
                 version=endpoint["version"],
                 version_output=endpoint["version_output"],
@@ -188,6 +197,8 @@ class RegistryKind(SubjectKind):
                 timeout=timeout,
                 keep=keep,
             )
+        log = session.value("registry_request_log")
+        opened.request_log = str(Path(log).resolve()) if log else None
         subject.check_reachable(opened)
         return opened
 

@@ -41,6 +41,16 @@ def _literal_brackets(pattern: str) -> str:
     return "".join({"[": "[[]", "]": "[]]"}.get(char, char) for char in pattern)
 
 
+def expectation_files(directory: Path, name: str) -> list[Path]:
+    """`<name>.yaml` and `<name>/*.yaml`; a flavour (`base+flavour`) has its base's files first."""
+    names = [name.split("+")[0], name] if "+" in name else [name]
+    return [
+        path
+        for each in names
+        for path in [directory / f"{each}.yaml", *sorted((directory / each).glob("*.yaml"))]
+    ]
+
+
 def load_expectations(path: Path, catalog: Catalog) -> list[Deviation]:
     """Load one expectations file; an absent file means no known deviations.
 

@@ -20,7 +20,7 @@ from conformance.core.asserts import requirements_in_effect
 from conformance.core.errors import ConformanceError
 from conformance.kinds import kinds
 from conformance.plugin import hookspecs
-from conformance.plugin.expectations import Deviation, load_expectations
+from conformance.plugin.expectations import Deviation, expectation_files, load_expectations
 from conformance.plugin.session import Session
 from conformance.plugin.settings import COMMON_SETTINGS, Setting, resolve
 from conformance.plugin.stash import CALL_FAILED, SESSION_KEY, USED_BUNDLES
@@ -221,9 +221,8 @@ def _expectations(config: pytest.Config, session: Session, label: str) -> list[D
             directory = Path(setting) if setting else session.kind_of[label].expectations_dir
             if setting and not directory.is_dir():
                 raise pytest.UsageError(f"oci-conformance: --expectations: {directory} is not a directory")
-            name = session.subjects[label].name
             try:
-                files = [directory / f"{name}.yaml", *sorted((directory / name).glob("*.yaml"))]
+                files = expectation_files(directory, session.subjects[label].name)
                 cache[label] = [d for path in files for d in load_expectations(path, session.catalog)]
             except ConformanceError as exc:
                 raise pytest.UsageError(f"oci-conformance: {exc}") from None

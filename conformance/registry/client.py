@@ -17,6 +17,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from conformance.registry.requestlog import RequestLog, TeeBody
+
 #: Bodies the suite reads into memory (manifests, tag lists, error bodies) are at most this big.
 MAX_DOCUMENT = 16 << 20
 #: Pages a paginated list may have before the suite calls the pagination endless.
@@ -115,6 +117,8 @@ class RegistryClient:
     transcript: list[Exchange] = field(default_factory=list)
     #: Requests made since the client was created (for the benchmark and the summary).
     count: int = 0
+    #: Where every request is also logged (--registry-request-log), if anywhere.
+    log: RequestLog | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -170,6 +174,10 @@ class RegistryClient:
         started = time.monotonic()
         self.count += 1
         sent = len(data) if isinstance(data, bytes) else 0
+        tee = None
+        if self.log is not None and data is not None and not isinstance(data, bytes):
+            tee = self.log.tee(data)
+            data = Stream(tee, data.length) if isinstance(data, Stream) else tee
         counted = _Counter(data) if data is not None and not isinstance(data, bytes) else None
         try:
             raw = self._http.request(
@@ -183,6 +191,7 @@ class RegistryClient:
                 allow_redirects=follow,
             )
         except requests.RequestException as exc:
+            self._log(method, url, headers, data, tee, None, None, started)
             self._record(method, url, None, headers, {}, sent, f"{type(exc).__name__}: {exc}", started)
             raise ProtocolError(f"{method} {url}: no response: {type(exc).__name__}: {exc}") from None
         if counted is not None:
@@ -191,9 +200,39 @@ class RegistryClient:
             body = _read_bounded(raw, limit, method, raw.url)
         finally:
             raw.close()
+        first = raw.history[0].request if raw.history else raw.request
+        self._log(method, first.url or url, headers, data, tee, raw.status_code, raw.headers, started)
         shown = _preview(body, raw.headers.get("Content-Type", ""))
         self._record(method, raw.url, raw.status_code, headers, dict(raw.headers), sent, shown, started)
         return Response(method, raw.url, raw.status_code, raw.headers, body)
+
+    def _log(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str] | None,
+        data: object,
+        tee: TeeBody | None,
+        status: int | None,
+        response_headers: Any,
+        started: float,
+    ) -> None:
+        if self.log is None:
+            return
+        body = self.log.body(data) if isinstance(data, bytes) else (tee.name if tee else None)
+        relative = url[len(self.base_url) :] if url.startswith(self.base_url + "/") else url
+        self.log.record(
+            {
+                "time": time.time(),
+                "method": method,
+                "url": relative,
+                "headers": {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"},
+                "body": body,
+                "status": status,
+                "location": response_headers.get("Location") if response_headers is not None else None,
+                "elapsed": time.monotonic() - started,
+            }
+        )
 
     def _record(
         self,

@@ -1,8 +1,9 @@
 """The embedded registry: Debian's docker-registry (distribution 2.8) started privately by the suite.
 
 It listens on 127.0.0.1 on a free port, keeps its storage, configuration and htpasswd file in
-the session's work directory, has deletes enabled, and is stopped when the session closes (also
-after Ctrl-C; with PR_SET_PDEATHSIG it also dies with the process that started it).
+the session's work directory, has deletes enabled (unless the flavour turns them off), and is
+stopped when the session closes (also after Ctrl-C; with PR_SET_PDEATHSIG it also dies with the
+process that started it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from conformance.core.errors import SubjectNotUsable
 FLAVOURS = {
     "docker-registry": "no authentication",
     "docker-registry+auth": "htpasswd Basic authentication with credentials of the suite's own",
+    "docker-registry+nodelete": "no authentication, deletes disabled (storage.delete.enabled: false)",
 }
 BINARY = "docker-registry"
 START_TIMEOUT = 20.0
@@ -80,14 +82,14 @@ def htpasswd_line(user: str, password: str) -> str:
     return f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=8)).decode()}\n"
 
 
-def config(directory: Path, port: int, htpasswd: Path | None) -> dict:
-    """The registry configuration of the suite: private storage, loopback only, deletes enabled."""
+def config(directory: Path, port: int, htpasswd: Path | None, deletes: bool = True) -> dict:
+    """The registry configuration of the suite: private storage, loopback only, deletes as asked."""
     document: dict = {
         "version": 0.1,
         "log": {"level": "warn", "accesslog": {"disabled": True}},
         "storage": {
             "filesystem": {"rootdirectory": str(directory / "storage")},
-            "delete": {"enabled": True},
+            "delete": {"enabled": deletes},
             "maintenance": {"uploadpurging": {"enabled": False}},
         },
         "http": {"addr": f"127.0.0.1:{port}", "secret": secrets.token_hex(16)},
@@ -126,7 +128,8 @@ def start(flavour: str, workdir: Path) -> EmbeddedRegistry:
     for _ in range(3):
         port = _free_port()
         config_path = directory / "config.yml"
-        config_path.write_text(yaml.safe_dump(config(directory, port, htpasswd)))
+        document = config(directory, port, htpasswd, deletes=not flavour.endswith("+nodelete"))
+        config_path.write_text(yaml.safe_dump(document))
         log = (directory / "registry.log").open("ab")
         process = subprocess.Popen(
             [binary, "serve", str(config_path)],

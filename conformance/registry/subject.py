@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from conformance.core.errors import ConfigurationError, SubjectNotUsable
 from conformance.registry import embedded
 from conformance.registry.client import Credentials, RegistryClient
+from conformance.registry.requestlog import RequestLog
 
 #: Set by the controller for its workers: the run file with the namespace and embedded endpoints.
 RUN_FILE_ENV = "OCI_CONFORMANCE_REGISTRY_RUN"
@@ -42,6 +43,8 @@ class RegistrySubject:
     keep: bool
     embedded: str | None = None
     extra_notes: list[str] = field(default_factory=list)
+    #: --registry-request-log: every request of every client is logged there.
+    request_log: str | None = None
 
     def notes(self) -> list[str]:
         auth = f"basic auth as {self.credentials.user}" if self.credentials else "no credentials"
@@ -56,8 +59,16 @@ class RegistrySubject:
             )
         return lines + self.extra_notes
 
+    def identity(self) -> dict[str, str] | None:
+        """What a signature is about when there is no binary: the URL and the version reported.
+
+        None for an embedded registry: its binary (digest and version) is the subject then.
+        """
+        return None if self.embedded else {"url": self.url, "version": self.version}
+
     def client(self) -> RegistryClient:
-        return RegistryClient(self.url, self.credentials, self.verify, self.timeout)
+        log = RequestLog(self.request_log) if self.request_log else None
+        return RegistryClient(self.url, self.credentials, self.verify, self.timeout, log=log)
 
 
 def new_namespace() -> str:
@@ -119,3 +130,14 @@ def check_reachable(subject: RegistrySubject) -> None:
     api = response.header("Docker-Distribution-API-Version")
     if api:
         subject.extra_notes.append(f"Docker-Distribution-API-Version: {api}")
+    if subject.version == "unknown":
+        subject.version, subject.version_output = reported_version(response.header("Server"), api)
+
+
+def reported_version(server: str | None, api: str | None) -> tuple[str, str]:
+    """A URL registry's version (and its source) from GET /v2/: the Server header, else the API version."""
+    if server:
+        return server, f"Server: {server}"
+    if api:
+        return api, f"Docker-Distribution-API-Version: {api} (no Server header)"
+    return "unknown", "neither a Server nor a Docker-Distribution-API-Version header on GET /v2/"

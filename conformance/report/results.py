@@ -111,6 +111,18 @@ def _verdict(outcomes: list[TestOutcome]) -> str:
     return "skip"
 
 
+def identity_digest(identity: dict[str, str]) -> str:
+    """The digest standing for a subject without a binary (a registry at a URL): its identity's JSON."""
+    canonical = json.dumps(identity, sort_keys=True, separators=(",", ":")).encode()
+    return "sha256:" + hashlib.sha256(canonical).hexdigest()
+
+
+def subject_identity(subject: Subject) -> dict[str, str] | None:
+    """The identity of a subject that has no binary to hash (its `identity()`), else None."""
+    method = getattr(subject, "identity", None)
+    return method() if callable(method) else None
+
+
 def binary_digest(path: str) -> str:
     digest = hashlib.sha256()
     try:
@@ -174,6 +186,7 @@ def build_results(
     verdicts: dict[str, int] = {}
     for entry in requirements.values():
         verdicts[entry["verdict"]] = verdicts.get(entry["verdict"], 0) + 1
+    identity = subject_identity(subject)
     return {
         "suite": {"name": "oci-conformance", "version": __version__},
         "spec": {"name": spec, "version": kind.spec_version},
@@ -185,8 +198,9 @@ def build_results(
             "path": subject.path,
             "version": subject.version,
             "version_output": subject.version_output.strip(),
-            "digest": binary_digest(subject.path),
+            "digest": identity_digest(identity) if identity else binary_digest(subject.path),
             "notes": subject.notes(),
+            **({"identity": identity} if identity else {}),
         },
         "environment": {
             "kernel": hostinfo.kernel(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
@@ -50,13 +51,13 @@ def test_warning_headers(pushed_image: PushedImage, registry_client: RegistryCli
         registry_client.request(method, path, headers={"Accept": pushed_image.manifest.media_type})
     for exchange in registry_client.transcript:
         warnings = [v for k, v in exchange.response_headers.items() if k.lower() == "warning"]
-        values = [part.strip() for value in warnings for part in value.split(",") if part.strip()]
-        for value in values:
+        for value in warnings:
+            parsed = warning_values(value)
             check(
                 "distribution.warnings.format",
-                value.startswith('299 - "') and value.endswith('"') and value.count('"') == 2,
+                parsed is not None and all(v == ("299", "-", None) for v in parsed),
                 f"{exchange.method} {exchange.url}: Warning header",
-                '299 - "<text>" (no warn-date)',
+                '299 - "<text>" (no warn-date), comma-separated',
                 value,
             )
         check(
@@ -66,3 +67,19 @@ def test_warning_headers(pushed_image: PushedImage, registry_client: RegistryCli
             "at most 4096 bytes",
             sum(len(v.encode()) for v in warnings),
         )
+
+
+_WARNING = re.compile(r'\s*(\d{3}) (\S+) "(?:[^"\\]|\\.)*"( "[^"]*")?\s*(?:,|$)')
+
+
+def warning_values(header: str) -> list[tuple[str, str, str | None]] | None:
+    """(warn-code, warn-agent, warn-date) of each value of a Warning header (RFC 7234); None if malformed."""
+    values: list[tuple[str, str, str | None]] = []
+    position, end = 0, len(header.rstrip())
+    while position < end:
+        match = _WARNING.match(header, position)
+        if match is None or match.end() == position:
+            return None
+        values.append((match.group(1), match.group(2), match.group(3)))
+        position = match.end()
+    return values

@@ -94,6 +94,7 @@ def test_docker_content_digest_matches(pushed_image: PushedImage, repos: Reposit
 @pytest.mark.requirement("distribution.pull.head-200")
 @pytest.mark.parametrize("target", ["manifest-tag", "manifest-digest", "blob"])
 def test_head(pushed_image: PushedImage, repos: Repositories, target: str) -> None:
+    """HEAD of existing content answers 200 (a HEAD body cannot be observed: HTTP never reads one)."""
     repo = repos.named(pushed_image.repository)
     if target == "blob":
         response = repo.get("blobs", digest(pushed_image.manifest.blobs[0]), method="HEAD")
@@ -101,7 +102,6 @@ def test_head(pushed_image: PushedImage, repos: Repositories, target: str) -> No
         reference = _reference(pushed_image, target.split("-")[1])
         response = repo.get("manifests", reference, method="HEAD", accept=pushed_image.manifest.media_type)
     check_status(response, 200)
-    check_equal("HEAD has no body", b"", response.body)
 
 
 @pytest.mark.requirement("distribution.pull.head-content-length")

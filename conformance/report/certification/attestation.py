@@ -1,6 +1,8 @@
 """Signed certification attestations: an in-toto Statement about the tested binary, in a DSSE envelope.
 
-The statement's subject is the binary the suite ran (its sha256 from results.json); its predicate
+The statement's subject is the binary the suite ran (its sha256 from results.json), or for a
+subject without a binary (a registry at a URL) its identity: the URL and the version it reported,
+named by the URL, with the sha256 of their canonical JSON (`results.identity_digest`); its predicate
 carries the whole results document, the profile and the verdict. `verify` trusts nothing in the
 predicate it can recompute: it derives the verdict again from the per-test outcomes, and rejects a
 document whose stored summaries (per-requirement verdicts, test lists, counts) do not follow from
@@ -48,6 +50,7 @@ from conformance.report.certification.profiles import (
     load_results,
 )
 from conformance.report.certification.submission import PRODUCT_FILE, product_problems
+from conformance.report.results import identity_digest
 from conformance.requirements import Catalog, load_catalog
 
 #: Suite versions whose results this version can still judge (besides its own).
@@ -141,7 +144,11 @@ def build_statement(
             "results.json has no sha256 digest of the tested binary (subject.digest): it could not "
             "be read when the suite ran, so there is nothing to attest about"
         )
-    name = Path(str(subject.get("path") or "")).name or str(subject.get("label") or "")
+    identity = subject.get("identity") if isinstance(subject.get("identity"), dict) else None
+    if identity:
+        name = str(identity.get("url") or "")
+    else:
+        name = Path(str(subject.get("path") or "")).name or str(subject.get("label") or "")
     return {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": name, "digest": {"sha256": digest.removeprefix("sha256:")}}],
@@ -250,7 +257,7 @@ def find_envelope(directory: Path) -> Path | None:
 def verify(
     path: Path,
     public_key_path: Path,
-    subject_binary: Path | None = None,
+    subject_binary: Path | str | None = None,
     profile: str | None = None,
 ) -> VerifyReport:
     """Check an envelope (or a submission directory holding one) with a public key.
@@ -262,7 +269,7 @@ def verify(
     if not path.exists():
         raise AttestationError(f"{path}: no such file or directory")
     key = load_public_key(Path(public_key_path))
-    if subject_binary is not None and not Path(subject_binary).is_file():
+    if subject_binary is not None and not _is_url(subject_binary) and not Path(subject_binary).is_file():
         raise AttestationError(f"{subject_binary}: no such file")
     if profile is not None:
         try:
@@ -321,7 +328,7 @@ def _check_envelope(
 def _check_statement(
     report: VerifyReport,
     statement: dict[str, Any],
-    subject_binary: Path | None,
+    subject_binary: Path | str | None,
     profile_name: str | None,
     catalog: Catalog,
 ) -> None:
@@ -338,7 +345,9 @@ def _check_statement(
         claimed == "sha256:" + signed["digest"]["sha256"],
         f"statement subject sha256:{signed['digest']['sha256']} is not the results' subject digest {claimed}",
     )
-    if subject_binary is not None:
+    if subject_binary is not None and _is_url(subject_binary):
+        _check_subject_url(report, str(subject_binary), subject, signed["digest"]["sha256"])
+    elif subject_binary is not None:
         actual = sha256_file(Path(subject_binary))
         report.check(
             "subject binary",
@@ -388,6 +397,28 @@ def _check_statement(
     report.status = recomputed["status"]
     report.check(
         "verdict", predicate["verdict"] == recomputed, _verdict_difference(predicate["verdict"], recomputed)
+    )
+
+
+def _is_url(value: str | Path) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
+
+
+def _check_subject_url(report: VerifyReport, url: str, subject: dict[str, Any], signed: str) -> None:
+    """A subject without a binary (a registry): the attestation is about this URL (and its version)."""
+    identity = subject.get("identity") if isinstance(subject.get("identity"), dict) else {}
+    if not report.check(
+        "subject url",
+        identity.get("url") == url.rstrip("/"),
+        f"the attestation is about {identity.get('url') or 'a binary, not a URL'}, not {url}",
+    ):
+        return
+    expected = identity_digest({"url": url.rstrip("/"), "version": str(identity.get("version"))})
+    report.check(
+        "subject url",
+        expected == "sha256:" + signed,
+        f"{url} version {identity.get('version')} has identity {expected}, the attestation is about "
+        f"sha256:{signed}",
     )
 
 

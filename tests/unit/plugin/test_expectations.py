@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.core.errors import DataFileError
-from conformance.plugin.expectations import Deviation, load_expectations
+from conformance.plugin.expectations import Deviation, expectation_files, load_expectations
 from conformance.requirements import Catalog, load_catalog_from
 
 CATALOG_YAML = """\
@@ -250,3 +250,15 @@ def test_parametrized_test_keys_match(pattern: str, test_key: str) -> None:
 def test_parametrized_test_keys_do_not_match_others(pattern: str, test_key: str) -> None:
     deviation = Deviation(pattern, "r", ("*",), "x", "f:1")
     assert not deviation.applies(test_key, ("r",), "1.0")
+
+
+def test_a_flavour_has_its_base_deviations_and_its_own(tmp_path: Path) -> None:
+    (tmp_path / "docker-registry").mkdir()
+    (tmp_path / "docker-registry" / "extra.yaml").write_text("")
+    files = expectation_files(tmp_path, "docker-registry+nodelete")
+    assert files == [
+        tmp_path / "docker-registry.yaml",
+        tmp_path / "docker-registry" / "extra.yaml",
+        tmp_path / "docker-registry+nodelete.yaml",
+    ]
+    assert expectation_files(tmp_path, "runc") == [tmp_path / "runc.yaml"]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.report import regressions
+from conformance.report.allure import write_allure_extras
 from conformance.report.compare import compare, to_html, to_terminal
 from conformance.report.html import write_html
 
@@ -62,6 +63,11 @@ def add_parsers(subparsers: Any) -> None:
         metavar="OLD",
         help="an earlier run (or directory of runs): list regressions, new deviations and fixes "
         "since then, and exit 1 on a regression",
+    )
+    comparison.add_argument(
+        "--allure-results",
+        metavar="DIR",
+        help="write the compared runs' environment.properties and categories.json into DIR",
     )
     comparison.set_defaults(handler=cmd_compare)
 
@@ -154,12 +160,16 @@ def cmd_compare(args: argparse.Namespace, extra: Sequence[str] = ()) -> int:
             {key: doc for key, (_, doc) in baseline.items()}, {key: doc for key, (_, doc) in runs.items()}
         )
         sys.stdout.write("\n" + regressions.to_terminal(changes))
-    if out is not None:
-        try:
+    try:
+        if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(to_html(comparison, changes), encoding="utf-8")
-        except OSError as exc:
-            print(f"oci-conformance compare: {out}: {exc}", file=sys.stderr)
-            return 2
-        print(f"written: {out}")
+            print(f"written: {out}")
+        if args.allure_results:
+            documents = [document for _, document in runs.values()]
+            for path in write_allure_extras(Path(args.allure_results), documents):
+                print(f"written: {path}")
+    except OSError as exc:
+        print(f"oci-conformance compare: {exc}", file=sys.stderr)
+        return 2
     return 1 if changes is not None and changes.regressed else 0

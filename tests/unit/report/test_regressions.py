@@ -86,13 +86,17 @@ def test_cli_baseline_over_directories_of_runs(tmp_path: Path, capsys: pytest.Ca
         _write(root, "runc", results("runc", "runtime-spec", {"a": entry(verdict)}))
         _write(root, "auth/reg", results("reg", "distribution-spec", {"d": entry(PASS)}), page=False)
     out = tmp_path / "site" / "matrix.html"
-    assert main(["compare", str(new), "--baseline", str(old), "--html", str(out)]) == 1
+    allure = tmp_path / "allure-results"
+    args = ["--baseline", str(old), "--html", str(out), "--allure-results", str(allure)]
+    assert main(["compare", str(new), *args]) == 1
     printed = capsys.readouterr().out
     assert "regressions (a failure the baseline did not have): 1\n  runc  a [MUST]" in printed
     html = out.read_text()
     assert "<a class='subject' href='../new/runc/index.html'>runc</a>" in html
     assert "href='../new/auth" not in html  # no page beside that run: no link
     assert "<section id='changes'>" in html
+    assert "subject=reg, runc\n" in (allure / "environment.properties").read_text()
+    assert (allure / "categories.json").is_file()
     # no regression: exit 0; without --baseline the comparison alone always exits 0
     assert main(["compare", str(old), "--baseline", str(old)]) == 0
     assert main(["compare", str(new)]) == 0

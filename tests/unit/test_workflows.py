@@ -119,3 +119,12 @@ def test_drift_is_caught(tmp_path: Path) -> None:
     assert "kata" in tox_envs(tox_ini) - NON_SUBJECT_ENVS - set(subject_jobs(workflow))
     workflow["jobs"]["suite"]["strategy"]["matrix"]["env"].append("gone")
     assert "gone" in set(subject_jobs(workflow)) - tox_envs(ROOT / "tox.ini")
+
+
+def test_local_matrix_knows_every_subject_environment() -> None:
+    """scripts/matrix (the nightly matrix run locally) has an entry for each subject env of tox.ini."""
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "matrix"), "--list"], capture_output=True, text=True, timeout=60, check=True
+    )
+    listed = [line.split()[0] for line in done.stdout.splitlines()]
+    assert sorted(listed) == sorted(tox_envs(ROOT / "tox.ini") - NON_SUBJECT_ENVS)

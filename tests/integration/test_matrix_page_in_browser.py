@@ -56,7 +56,7 @@ def matrix(tmp_path: Path) -> Path:
 def test_dom_has_subjects_as_columns_groups_deviations_and_links(matrix: Path, tmp_path: Path) -> None:
     result = browser(tmp_path, "--window-size=1280,900", "--dump-dom", matrix.as_uri())
     dom = result.stdout
-    assert "<table class=\"cmp\">" in dom, result.stderr[-2000:]
+    assert '<table class="cmp">' in dom, result.stderr[-2000:]
     head = re.search(r"<thead>(.*?)</thead>", dom, re.S)
     assert head, dom[:2000]
     columns = re.findall(r"<th>(.*?)</th>", head.group(1))

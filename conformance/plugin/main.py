@@ -24,7 +24,7 @@ from conformance.plugin.expectations import Deviation, expectation_files, load_e
 from conformance.plugin.session import Session
 from conformance.plugin.settings import COMMON_SETTINGS, Setting, resolve
 from conformance.plugin.stash import CALL_FAILED, SESSION_KEY, USED_BUNDLES
-from conformance.report.allure import alluredir, apply_allure_labels, write_allure_extras
+from conformance.report.allure import alluredir, apply_allure_labels, attach_text, write_allure_extras
 from conformance.report.html import write_html
 from conformance.report.results import ResultsCollector, build_results, write_results
 from conformance.requirements import LEVELS
@@ -309,9 +309,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         item.stash[CALL_FAILED] = report.failed
     if report.failed or (report.when == "call" and hasattr(report, "wasxfail")):
         for bundle, container in item.stash.get(USED_BUNDLES, []):
-            _add_section(report, f"config.json {bundle.path.name}", json.dumps(bundle.config, indent=2))
+            config_text = json.dumps(bundle.config, indent=2)
+            _add_section(report, f"config.json {bundle.path.name}", config_text)
+            attach_text(item.config, f"config.json {bundle.path.name}", config_text, "application/json")
             if container is not None and container.calls:
                 _add_section(report, f"runtime calls {container.id}", container.transcript())
+                attach_text(item.config, f"runtime calls {container.id}", container.transcript())
         state = item.config.stash[SESSION_KEY]
         if report.failed and state.value("keep_bundles"):
             for bundle, _ in item.stash.get(USED_BUNDLES, []):

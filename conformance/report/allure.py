@@ -2,7 +2,9 @@
 
 With allure-pytest, `pytest --alluredir=DIR` already records every test; this module makes the
 Allure report speak in the catalog's terms: epic = spec, feature = spec document, story = section,
-severity from the requirement level, a `requirement` label with the id and a link to the section.
+and the same as the suite tree (parentSuite, suite, subSuite) of the test's strongest requirement,
+severity from the requirement level, a `requirement` label with the id and a link named by the id
+to the spec text; failures get the runtime's transcript and config.json as attachments.
 The marks are the very ones `allure.label` / `allure.link` produce (`allure_label` and
 `allure_link`, read by allure-pytest when the test finishes), so nothing here needs allure at
 import time and everything is a no-op without it.
@@ -23,6 +25,8 @@ LINK_MARK = "allure_link"
 #: The registered pytest11 entry-point name of allure-pytest.
 ALLURE_PLUGIN = "allure_pytest"
 SEVERITIES = {"MUST": "critical", "SHOULD": "normal", "MAY": "minor"}
+#: The suite tree: label type -> requirement field.
+SUITE_LABELS = {"parentSuite": "spec", "suite": "document", "subSuite": "section"}
 LEVEL_RANK = {"MUST": 0, "SHOULD": 1, "MAY": 2}
 
 CATEGORIES: list[dict[str, Any]] = [
@@ -78,9 +82,16 @@ def allure_labels(requirement: Any) -> list[pytest.MarkDecorator]:
     if rid:
         marks.append(_mark(LABEL_MARK, rid, label_type="requirement"))
     if url:
-        name = f"{document}#{section}" if document and section else rid or url
-        marks.append(_mark(LINK_MARK, url, link_type="link", name=name))
+        marks.append(_mark(LINK_MARK, url, link_type="link", name=rid or url))
     return marks
+
+
+def suite_labels(requirement: Any) -> list[pytest.MarkDecorator]:
+    """parentSuite, suite and subSuite: spec, document and section (the section falls back to
+    the document), replacing allure-pytest's module-based tree."""
+    values = {label: _field(requirement, name) for label, name in SUITE_LABELS.items()}
+    values["subSuite"] = values["subSuite"] or values["suite"]
+    return [_mark(LABEL_MARK, value, label_type=label) for label, value in values.items() if value]
 
 
 def allure_active(config: pytest.Config) -> bool:
@@ -107,9 +118,22 @@ def apply_allure_labels(items: Iterable[pytest.Item], catalog: Any) -> None:
     for item in items:
         requirements = [catalog.get(rid) for rid in _requirement_ids(item) if rid in catalog]
         requirements.sort(key=lambda r: LEVEL_RANK.get(_field(r, "level").upper(), 3))
+        for mark in suite_labels(requirements[0]) if requirements else []:
+            item.add_marker(mark)
         for requirement in requirements:
             for mark in allure_labels(requirement):
                 item.add_marker(mark)
+
+
+def attach_text(config: pytest.Config, name: str, body: str, media: str = "text/plain") -> bool:
+    """Attach text to the running test's Allure result; False (and nothing done) without allure."""
+    if not allure_active(config):
+        return False
+    import allure
+
+    kind = allure.attachment_type.JSON if media == "application/json" else allure.attachment_type.TEXT
+    allure.attach(body, name=name, attachment_type=kind)
+    return True
 
 
 def alluredir(config: pytest.Config) -> Path | None:

@@ -6,11 +6,12 @@ their requirements, and a subject simply has no verdict for a requirement of ano
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.report.html import LEVEL_ORDER, badge, esc, link, page, safe_href, verdict_badge
+from conformance.report.regressions import Changes, changes_html
 
 #: Cell text by verdict in the terminal table; NOT_APPLICABLE when the subject's spec lacks the row.
 CELL_TEXT = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP", "not covered": "\u2014"}
@@ -32,6 +33,8 @@ class Subject:
     suite_version: str = ""
     catalog_digest: str = ""
     date: str = ""
+    #: The subject's own page (its index.html), relative to the comparison page; "" when none.
+    page: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,11 @@ def _unique(label: str, taken: set[str]) -> str:
     return f"{label}#{n}"
 
 
-def compare(results_list: list[dict[str, Any]]) -> Comparison:
-    """Line up the requirements of several results documents, in catalog order."""
+def compare(results_list: list[dict[str, Any]], pages: Sequence[str] | None = None) -> Comparison:
+    """Line up the requirements of several results documents, in catalog order.
+
+    `pages`: per document, the address of the subject's own page, linked from its column.
+    """
     subjects: list[Subject] = []
     taken: set[str] = set()
     for index, results in enumerate(results_list):
@@ -115,6 +121,7 @@ def compare(results_list: list[dict[str, Any]]) -> Comparison:
                 suite_version=str((results.get("suite") or {}).get("version") or ""),
                 catalog_digest=str(results.get("catalog_digest") or ""),
                 date=str(results.get("finished") or results.get("started") or ""),
+                page=pages[index] if pages else "",
             )
         )
     meta: dict[str, tuple[str, Mapping[str, Any]]] = {}
@@ -243,27 +250,37 @@ def _html_cell(verdict: str | None, deviation: bool) -> str:
     return f"<td class='v'>{verdict_badge(verdict)}{mark}</td>"
 
 
+def _subject_name(subject: Subject) -> str:
+    """The label, linking to the subject's own page when there is one (a relative address)."""
+    if not subject.page or ":" in subject.page.split("/")[0]:
+        return esc(subject.label)
+    return f"<a class='subject' href='{esc(subject.page)}'>{esc(subject.label)}</a>"
+
+
 def _subject_card(subject: Subject, counts: Mapping[str, int]) -> str:
     tally = "".join(
         f"<span>{verdict_badge(v)} {counts.get(v, 0)}</span>" for v in (*TOTAL_VERDICTS, "not covered")
     )
     return (
-        f"<div class='card'><p><strong>{esc(subject.label)}</strong> {esc(subject.version)} "
+        f"<div class='card'><p><strong>{_subject_name(subject)}</strong> {esc(subject.version)} "
         f"<span class='muted'>\u2014 {esc(_spec_text(subject))}</span></p>"
         f"<p class='muted'>{esc(MIDDOT.join(_details(subject)))}</p>"
         f"<p class='counts'>{tally}</p></div>"
     )
 
 
-def to_html(comparison: Comparison) -> str:
-    """The comparison as one self-contained page (same style rules as the run page)."""
+def to_html(comparison: Comparison, changes: Changes | None = None) -> str:
+    """The comparison as one self-contained page (same style rules as the run page).
+
+    With `changes` (against a baseline), a section lists regressions, new deviations and fixes.
+    """
     subjects = comparison.subjects
     totals = comparison.totals()
     cols = len(subjects) + 1
     cards = "".join(_subject_card(s, t) for s, t in zip(subjects, totals, strict=True))
     head = (
         "<thead><tr><th class='rowhead'>requirement</th>"
-        + "".join(f"<th>{esc(s.label)}</th>" for s in subjects)
+        + "".join(f"<th>{_subject_name(s)}</th>" for s in subjects)
         + "</tr></thead>"
     )
     body: list[str] = []
@@ -298,6 +315,7 @@ def to_html(comparison: Comparison) -> str:
         f"<span class='sub'>\u2014 {len(subjects)} subject(s), {len(comparison.rows)} requirement(s)"
         f"{' (' + esc(level_text) + ')' if level_text else ''}</span></h1></header>"
         f"<section id='subjects'><h2>Subjects</h2><div class='cards'>{cards}</div>{notes}</section>"
+        f"{changes_html(changes) if changes is not None else ''}"
         f"<main><h2>Verdicts</h2><p>{differing} requirement(s) where the subjects disagree.</p>"
         "<form class='filters noprint' aria-label='filters'><label><input type='checkbox' id='only-diff'>"
         " only differences</label></form>"

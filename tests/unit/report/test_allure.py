@@ -15,7 +15,9 @@ from conformance.report.allure import (
     CATEGORIES,
     allure_labels,
     apply_allure_labels,
+    attach_text,
     environment,
+    suite_labels,
     write_allure_extras,
 )
 from conformance.requirements import load_catalog
@@ -94,7 +96,10 @@ def test_results_carry_spec_labels_severity_requirement_and_link(
     assert _label_values(result, "story") == [must.section]
     assert _label_values(result, "severity") == ["critical"]
     assert _label_values(result, "requirement") == [MUST]
-    assert result["links"] == [{"type": "link", "url": must.link, "name": f"{must.document}#{must.section}"}]
+    assert result["links"] == [{"type": "link", "url": must.link, "name": MUST}]
+    assert _label_values(result, "parentSuite") == ["runtime-spec"]
+    assert _label_values(result, "suite") == [must.document]
+    assert _label_values(result, "subSuite") == [must.section]
 
 
 @needs_allure
@@ -106,6 +111,7 @@ def test_several_requirements_take_the_strongest_severity(
     result = results["test_may_and_must"]
     assert result["status"] == "failed"
     assert _label_values(result, "severity") == ["critical"]  # MUST beats MAY, listed first
+    assert _label_values(result, "suite") == ["runtime.md"]  # one tree place: the strongest requirement's
     assert sorted(_label_values(result, "requirement")) == sorted([MAY, MUST])
     assert sorted(_label_values(result, "feature")) == sorted({catalog.get(MAY).document, "runtime.md"})
     assert {link["url"] for link in result["links"]} == {catalog.get(MAY).link, catalog.get(MUST).link}
@@ -150,7 +156,13 @@ def test_allure_labels_marks_are_the_allure_markers() -> None:
     assert marks["allure_label", "severity"].args == ("minor",)
     assert marks["allure_label", "requirement"].args == (MAY,)
     assert marks["allure_link", "link"].args == (requirement.link,)
-    assert marks["allure_link", "link"].kwargs["name"] == "config.md#configHooks"
+    assert marks["allure_link", "link"].kwargs["name"] == MAY
+    assert [(m.kwargs["label_type"], m.args) for m in suite_labels(requirement)] == [
+        ("parentSuite", ("runtime-spec",)),
+        ("suite", ("config.md",)),
+        ("subSuite", ("configHooks",)),
+    ]
+    assert [m.args for m in suite_labels({"document": "d.md"})] == [("d.md",), ("d.md",)]
     from_mapping = allure_labels({"id": "x.y", "level": "SHOULD", "document": "d.md", "section": ""})
     assert [(m.kwargs.get("label_type"), m.args) for m in from_mapping] == [
         ("feature", ("d.md",)),
@@ -168,6 +180,7 @@ def test_apply_is_a_no_op_without_allure() -> None:
     item = SimpleNamespace(config=config, add_marker=refuse, iter_markers=lambda name: [])
     apply_allure_labels([item], load_catalog())
     apply_allure_labels([], load_catalog())
+    assert attach_text(config, "runtime calls x", "runc kill x") is False  # type: ignore[arg-type]
 
 
 @needs_allure
@@ -245,3 +258,44 @@ def test_categories_json_keeps_other_categories(tmp_path: Path) -> None:
     categories = json.loads((tmp_path / "categories.json").read_text())
     assert [c["name"] for c in categories] == ["Known deviation", "Regression", "Environment skip", "Mine"]
     assert categories[:3] == CATEGORIES
+
+
+ALLURERC = Path(__file__).resolve().parents[3] / "allurerc.yaml"
+
+
+def test_allurerc_needs_no_flags_and_groups_by_the_suite_tree() -> None:
+    import yaml
+
+    from conformance.report.allure import SUITE_LABELS
+
+    config = yaml.safe_load(ALLURERC.read_text())
+    assert config["resultsDir"] == "./allure-results"  # what the README passes to --alluredir
+    assert config["output"] and config["historyPath"]
+    assert config["plugins"]["awesome"]["options"]["groupBy"] == list(SUITE_LABELS)
+    assert [(c["name"], c["matchedStatuses"]) for c in config["categories"]] == [
+        (c["name"], c["matchedStatuses"]) for c in CATEGORIES
+    ]
+
+
+@needs_allure
+def test_allurerc_categories_classify_like_categories_json(
+    inner_run: tuple[dict[str, dict[str, Any]], Path],
+) -> None:
+    """Allure 3 takes the first category whose regex matches anywhere (JavaScript RegExp.test)."""
+    import yaml
+
+    results, _ = inner_run
+    rules = yaml.safe_load(ALLURERC.read_text())["categories"]
+
+    def first_match(result: dict[str, Any]) -> str | None:
+        message = (result.get("statusDetails") or {}).get("message", "")
+        for rule in rules:
+            regex = rule.get("messageRegex", "")
+            if result["status"] in rule["matchedStatuses"] and re.search(regex, message):
+                return str(rule["name"])
+        return None
+
+    assert first_match(results["test_known_deviation"]) == "Known deviation"
+    assert first_match(results["test_may_and_must"]) == "Regression"
+    assert first_match(results["test_not_exercised"]) == "Environment skip"
+    assert first_match(results["test_must"]) is None

@@ -3,7 +3,10 @@ keep unsafe layers inside its target, as its case says; it must never change the
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
+import shutil
 from pathlib import Path
 
 from conformance.core.asserts import check, check_equal, skip_unsupported
@@ -27,6 +30,43 @@ def _description(case: ImageCase) -> dict:
     return {"layers": layers, "faults": [case.data["fault"]]}
 
 
+#: Whether each tool's role handles the unbroken base layout: (tool, role, nested, layers) -> failure.
+_CONTROLS: dict[tuple[str, str, bool, str], str] = {}
+
+
+def _run_role(image_tool, role: str, layout: Path, workdir: Path):
+    """Let `role` read `layout`: (result, target, inside the target)."""
+    if role == "consumer":
+        target = workdir / f"bundle-{role}"
+        return image_tool.unpack(layout, REF, target), target, target / "rootfs"
+    target = workdir / f"copy-{role}"
+    return image_tool.copy(f"oci:{layout}:{REF}", f"oci:{target}:{REF}"), target, target
+
+
+def _control_failure(image_tool, role: str, case: ImageCase, workdir: Path) -> str:
+    """Why `role` cannot handle the same layout without the fault ("" when it can).
+
+    A refusal only says something about a fault when the unbroken layout is accepted: a tool
+    that refuses everything (or fails for a reason of its own) must not pass a refusal case.
+    """
+    nested = bool(case.data.get("nested"))
+    layers = case.data.get("layers", BASE_LAYERS)
+    key = (image_tool.name, role, nested, json.dumps(layers, sort_keys=True))
+    if key not in _CONTROLS:
+        description = {k: v for k, v in _description(case).items() if k != "faults"}
+        # Beside the test's work directory, not in it: the test watches that one for changes.
+        # (A name of hex digits: some tools derive image names from the path.)
+        scratch = workdir.parent / f"control-{secrets.token_hex(4)}"
+        scratch.mkdir()
+        try:
+            write_layout(description, scratch / "layout")
+            result, _, _ = _run_role(image_tool, role, scratch / "layout", scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        _CONTROLS[key] = "" if result.ok else result.describe()
+    return _CONTROLS[key]
+
+
 def test_fault_is_handled(image_tool, fault_case: ImageCase, image_workdir: Path) -> None:
     rids = fault_case.requirements
     outcomes = fault_case.data["outcomes"]
@@ -40,17 +80,13 @@ def test_fault_is_handled(image_tool, fault_case: ImageCase, image_workdir: Path
     before = fingerprint(layout)
     for role in roles:
         around = Surroundings.record(image_workdir)
-        if role == "consumer":
-            target = image_workdir / f"bundle-{role}"
-            result = image_tool.unpack(layout, REF, target)
-            inside = target / "rootfs"
-        else:
-            target = image_workdir / f"copy-{role}"
-            result = image_tool.copy(f"oci:{layout}:{REF}", f"oci:{target}:{REF}")
-            inside = target
+        result, target, inside = _run_role(image_tool, role, layout, image_workdir)
         outcome = outcomes[role]
         if outcome == "rejected" or (outcome == "rejected-or-preserved" and not result.ok):
             check_refused(rids, role, result, target, REF, fault)
+            control = _control_failure(image_tool, role, fault_case, image_workdir)
+            check(rids, not control, f"the {role} handles the same layout without the fault",
+                  "exit 0 (so the refusal is the fault's)", control)  # fmt: skip
         elif outcome in ("preserved", "rejected-or-preserved"):
             check_preserved(rids, role, result, layout, target, REF, layers)
         changes = around.changes(image_workdir, inside) + source_changes(before, fingerprint(layout))

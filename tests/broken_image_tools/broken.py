@@ -10,6 +10,7 @@ Modes:
                        into the destination's index.json; both still exit 1
   copies-files         copy is a plain copy of the source directory, nothing is verified
   reserializes         copy re-serializes the ref's manifest (sorted keys), so its digest changes
+  refuses-everything   every unpack/copy exits 1 without reading the layout
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def _reserialize(destination: Path, ref: str) -> None:
 
 
 def main(mode: str, verb: str, args: list[str]) -> int:
+    if mode == "refuses-everything":
+        print(f"broken: refusing to {verb}", file=sys.stderr)
+        return 1
     if verb == "copy" and mode in ("copies-files", "reserializes"):
         (source, _), (destination, ref) = _layout(args[0]), _layout(args[1])
         shutil.copytree(source, destination)

@@ -133,6 +133,26 @@ class ApiEngine:
             self.client.api.remove_image(reference, force=True)
         self.images.discard(reference)
 
+    def load_archive(self, archive: Path, archive_format: str, reference: str) -> Outcome:
+        """`images.load` (POST /images/load) of the archive; the engine detects the format."""
+        self.start()
+        self.images.add(reference)
+        started = time.monotonic()
+        try:
+            self.client.images.load(archive.read_bytes())
+        except Exception as exc:
+            return Outcome(False, str(exc), time.monotonic() - started)
+        return Outcome(True, "", time.monotonic() - started)
+
+    def has_image(self, reference: str) -> bool:
+        """`images.get`: NotFound means no image under the reference; other errors propagate."""
+        self.start()
+        try:
+            self.client.images.get(reference)
+        except _docker().errors.ImageNotFound:
+            return False
+        return True
+
     def _create(self, reference: str, **extra: Any) -> str:
         limits = self.daemon.container_ulimits() if self.daemon else {}
         ulimits = [_docker().types.Ulimit(name=n, soft=s, hard=h) for n, (s, h) in sorted(limits.items())]

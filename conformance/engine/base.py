@@ -57,6 +57,12 @@ class Engine(Protocol):
 
     def remove_image(self, reference: str) -> None: ...
 
+    def load_archive(self, archive: Path, archive_format: str, reference: str) -> Outcome:
+        """Load `archive` (docker-archive or oci-archive) naming the image `reference`."""
+
+    def has_image(self, reference: str) -> bool:
+        """Whether the engine lists an image under `reference` (a refused pull must leave none)."""
+
     def export_rootfs(self, reference: str, target: Path) -> Outcome:
         """Create a container of `reference` (not started), copy its filesystem into `target`."""
 

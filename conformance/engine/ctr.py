@@ -102,6 +102,20 @@ class CtrEngine:
             self.run("images", "remove", "--sync", reference)
         self.images.discard(reference)
 
+    def load_archive(self, archive: Path, archive_format: str, reference: str) -> Outcome:
+        """`ctr images import` of an oci-archive (its index.json names `reference`), unpacked."""
+        self.start()
+        self.images.add(reference)
+        return self._outcome(self.run("images", "import", str(archive)))
+
+    def has_image(self, reference: str) -> bool:
+        """Whether `ctr images ls --quiet` names `reference`."""
+        self.start()
+        listed = self.run("images", "ls", "--quiet")
+        if not listed.ok:
+            raise SubjectNotUsable(f"ctr images ls: {listed.describe()}")
+        return reference in listed.stdout.split()
+
     def export_rootfs(self, reference: str, target: Path) -> Outcome:
         """Mount the image's unpacked snapshot read-only and copy it into `target`."""
         self.start()

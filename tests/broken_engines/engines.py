@@ -8,7 +8,7 @@ import tarfile
 import urllib.request
 from pathlib import Path
 
-from conformance.engine.base import Converted, Outcome
+from conformance.engine.base import Converted, Outcome, Ran
 from conformance.image.layers import apply_layers, open_uncompressed
 
 
@@ -81,6 +81,11 @@ class ReferenceEngine:
         return Outcome(True)
 
     def runtime_config(self, reference: str) -> Converted:
+        raise NotImplementedError
+
+    run_options: frozenset[str] = frozenset()
+
+    def run_command(self, reference: str, argv: list[str], options: dict) -> Ran:
         raise NotImplementedError
 
     def close(self) -> list[str]:

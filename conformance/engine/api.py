@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from conformance.core.errors import SubjectNotUsable
-from conformance.engine.base import SESSION_LABEL, Converted, Outcome, UnsafeExport, extract_export
+from conformance.engine.base import (
+    RUN_OPTIONS,
+    SESSION_LABEL,
+    Converted,
+    Outcome,
+    Ran,
+    UnsafeExport,
+    extract_export,
+)
 from conformance.engine.daemons import Daemon
 
 
@@ -31,6 +39,7 @@ class ApiEngine:
     """An engine behind the Docker API: a private dockerd or podman service, or a given socket."""
 
     reads_runtime_config: bool
+    run_options = frozenset(RUN_OPTIONS)
 
     def __init__(
         self,
@@ -133,11 +142,34 @@ class ApiEngine:
             self.client.api.remove_image(reference, force=True)
         self.images.discard(reference)
 
-    def _create(self, reference: str, **extra: Any) -> str:
+    def load_archive(self, archive: Path, archive_format: str, reference: str) -> Outcome:
+        """`images.load` (POST /images/load) of the archive; the engine detects the format."""
+        self.start()
+        self.images.add(reference)
+        started = time.monotonic()
+        try:
+            self.client.images.load(archive.read_bytes())
+        except Exception as exc:
+            return Outcome(False, str(exc), time.monotonic() - started)
+        return Outcome(True, "", time.monotonic() - started)
+
+    def has_image(self, reference: str) -> bool:
+        """`images.get`: NotFound means no image under the reference; other errors propagate."""
+        self.start()
+        try:
+            self.client.images.get(reference)
+        except _docker().errors.ImageNotFound:
+            return False
+        return True
+
+    def _create(self, reference: str, host: dict[str, Any] | None = None, **extra: Any) -> str:
         limits = self.daemon.container_ulimits() if self.daemon else {}
         ulimits = [_docker().types.Ulimit(name=n, soft=s, hard=h) for n, (s, h) in sorted(limits.items())]
         host_config = self.client.api.create_host_config(
-            network_mode="none", cgroup_parent=f"/oci-conformance-{self.token}", ulimits=ulimits or None
+            network_mode="none",
+            cgroup_parent=f"/oci-conformance-{self.token}",
+            ulimits=ulimits or None,
+            **(host or {}),
         )
         created = self.client.api.create_container(
             reference, labels={SESSION_LABEL: self.token}, host_config=host_config, **extra
@@ -169,6 +201,29 @@ class ApiEngine:
         finally:
             self._remove(container_id)
         return Outcome(True, "", time.monotonic() - started)
+
+    def run_command(self, reference: str, argv: list[str], options: dict[str, Any]) -> Ran:
+        """Create (options as Docker API fields), start, wait, read stdout, remove."""
+        self.start()
+        host = {"read_only": options.get("read_only", False), "cap_drop": options.get("cap_drop"),
+                "tmpfs": {options["tmpfs"]: ""} if "tmpfs" in options else None}  # fmt: skip
+        extra = {"user": options.get("user"), "working_dir": options.get("workdir"),
+                 "environment": options.get("env"), "hostname": options.get("hostname")}  # fmt: skip
+        started = time.monotonic()
+        try:
+            container_id = self._create(reference, host, command=argv, **extra)
+        except Exception as exc:
+            return Ran(Outcome(False, f"create: {exc}", time.monotonic() - started))
+        try:
+            self.client.api.start(container_id)
+            status = self.client.api.wait(container_id, timeout=self.timeout)
+            stdout = self.client.api.logs(container_id, stdout=True, stderr=False).decode(errors="replace")
+            stderr = self.client.api.logs(container_id, stdout=False, stderr=True).decode(errors="replace")
+        except Exception as exc:
+            return Ran(Outcome(False, f"run: {exc}", time.monotonic() - started))
+        finally:
+            self._remove(container_id)
+        return Ran(Outcome(True, stderr, time.monotonic() - started), stdout, status.get("StatusCode"))
 
     def runtime_config(self, reference: str) -> Converted:
         """Start a container and read the config.json the engine wrote for its runtime."""

@@ -35,6 +35,19 @@ class Converted:
     path: str = ""
 
 
+@dataclass(frozen=True)
+class Ran:
+    """A command run to its end in a container: the engine's outcome and the command's stdout."""
+
+    outcome: Outcome
+    stdout: str = ""
+    exit_code: int | None = None
+
+
+#: Container options the runtime cases set (suites/engine/runtime.yaml), engine-neutral.
+RUN_OPTIONS = ("read_only", "cap_drop", "user", "workdir", "env", "hostname", "tmpfs")
+
+
 @runtime_checkable
 class Engine(Protocol):
     """One container engine under test (a private daemon the suite starts, or a running one)."""
@@ -57,11 +70,23 @@ class Engine(Protocol):
 
     def remove_image(self, reference: str) -> None: ...
 
+    def load_archive(self, archive: Path, archive_format: str, reference: str) -> Outcome:
+        """Load `archive` (docker-archive or oci-archive) naming the image `reference`."""
+
+    def has_image(self, reference: str) -> bool:
+        """Whether the engine lists an image under `reference` (a refused pull must leave none)."""
+
     def export_rootfs(self, reference: str, target: Path) -> Outcome:
         """Create a container of `reference` (not started), copy its filesystem into `target`."""
 
     def runtime_config(self, reference: str) -> Converted:
         """Start a container of `reference`, read the config.json the engine generated, remove it."""
+
+    #: Which of RUN_OPTIONS the engine's client can set on a container.
+    run_options: frozenset[str]
+
+    def run_command(self, reference: str, argv: list[str], options: dict[str, Any]) -> Ran:
+        """Run `argv` in a container of `reference` with `options`, to its end; remove it."""
 
     def close(self) -> list[str]:
         """Remove what the suite created and stop a private daemon; returns what could not be."""

@@ -16,16 +16,19 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from conformance.core.command import execute
 from conformance.core.errors import SubjectNotUsable
 from conformance.core.result import CommandResult
-from conformance.engine.base import Converted, Outcome
+from conformance.engine.base import Converted, Outcome, Ran
 from conformance.engine.daemons.containerd import ContainerdDaemon
 
 
 class CtrEngine:
     reads_runtime_config = True
+    #: ctr 1.6 `run` has --read-only, --cap-drop, --cwd, --env and --mount; no user nor hostname flag.
+    run_options = frozenset({"read_only", "cap_drop", "workdir", "env", "tmpfs"})
 
     def __init__(
         self,
@@ -102,6 +105,20 @@ class CtrEngine:
             self.run("images", "remove", "--sync", reference)
         self.images.discard(reference)
 
+    def load_archive(self, archive: Path, archive_format: str, reference: str) -> Outcome:
+        """`ctr images import` of an oci-archive (its index.json names `reference`), unpacked."""
+        self.start()
+        self.images.add(reference)
+        return self._outcome(self.run("images", "import", str(archive)))
+
+    def has_image(self, reference: str) -> bool:
+        """Whether `ctr images ls --quiet` names `reference`."""
+        self.start()
+        listed = self.run("images", "ls", "--quiet")
+        if not listed.ok:
+            raise SubjectNotUsable(f"ctr images ls: {listed.describe()}")
+        return reference in listed.stdout.split()
+
     def export_rootfs(self, reference: str, target: Path) -> Outcome:
         """Mount the image's unpacked snapshot read-only and copy it into `target`."""
         self.start()
@@ -127,6 +144,27 @@ class CtrEngine:
                 break
             time.sleep(0.05)
         self.run("containers", "delete", container)
+
+    def run_command(self, reference: str, argv: list[str], options: dict[str, Any]) -> Ran:
+        """`ctr run --rm` with the options as flags; ctr's stdout is the container's."""
+        self.start()
+        container = f"oci-conformance-{self.token}-{next(self._ids)}"
+        private = self.daemon.root
+        flags = ["--rm", "--cgroup", f"/oci-conformance-{self.token}/{container}",
+                 "--fifo-dir", str(private / "fifo"), "--runc-root", str(private / "runc")]  # fmt: skip
+        flags += ["--read-only"] if options.get("read_only") else []
+        flags += [f"--cap-drop={cap}" for cap in options.get("cap_drop") or []]
+        flags += [f"--cwd={options['workdir']}"] if "workdir" in options else []
+        flags += [f"--env={name}={value}" for name, value in (options.get("env") or {}).items()]
+        if "tmpfs" in options:
+            flags.append(f"--mount=type=tmpfs,src=tmpfs,dst={options['tmpfs']},options=rw:nosuid:nodev")
+        try:
+            result = self.run("run", *flags, reference, container, *argv)
+        finally:
+            self._remove(container)
+        if result.timed_out:
+            return Ran(Outcome(False, f"timed out: {result.describe()}", result.duration))
+        return Ran(Outcome(True, result.stderr, result.duration), result.stdout, result.returncode)
 
     def runtime_config(self, reference: str) -> Converted:
         self.start()

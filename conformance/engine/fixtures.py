@@ -10,6 +10,7 @@ chosen in suites/engine/engine.yaml).
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -24,7 +25,8 @@ from conformance.core.datafile import load_checked
 from conformance.core.errors import ConformanceError
 from conformance.engine.base import Engine
 from conformance.image.cases import load_cases
-from conformance.image.generator import write_layout
+from conformance.image.docker_archive import write_docker_archive
+from conformance.image.generator import write_layout, write_oci_archive
 from conformance.kinds import kind_named
 from conformance.kinds.engine import EngineKind, EngineWorkspace
 from conformance.plugin.stash import CALL_FAILED, conformance_session, subject_for
@@ -34,8 +36,23 @@ CASE_FIXTURES = {
     "engine_consumer_case": "consumer",
     "engine_fault_case": "fault",
     "engine_conversion_case": "conversion",
+    "archive_consumer_case": "consumer",
+    "archive_fault_case": "fault",
 }
+
+
+def chosen_cases(fixture: str) -> list[str] | None:
+    """Case ids engine.yaml picks for `fixture` (None: every case of the matrix)."""
+    settings = engine_settings()
+    return {
+        "engine_consumer_case": [f"consumer.{name}" for name in settings["consumer_cases"]],
+        "archive_consumer_case": [f"consumer.{name}" for name in settings["archives"]["consumer_cases"]],
+        "archive_fault_case": [f"fault.{name}" for name in settings["archives"]["fault_cases"]],
+    }.get(fixture)
+
+
 TAG = "latest"
+REF_NAME = "org.opencontainers.image.ref.name"
 _serial = itertools.count(1)
 
 
@@ -52,14 +69,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         path = kind_named("image-tool").suite_dir / "matrices" / f"{kind}.yaml"
         try:
             cases = load_cases(path, kind, load_catalog())
-            if kind == "consumer":
-                wanted = [f"consumer.{name}" for name in engine_settings()["consumer_cases"]]
+            wanted = chosen_cases(fixture)
+            if wanted is not None:
                 known = {case.id: case for case in cases}
                 unknown = [name for name in wanted if name not in known]
                 if unknown:
-                    raise ConformanceError(
-                        f"suites/engine/engine.yaml names unknown consumer cases {unknown}"
-                    )
+                    raise ConformanceError(f"suites/engine/engine.yaml names unknown {kind} cases {unknown}")
                 cases = [known[name] for name in wanted]
         except ConformanceError as exc:
             raise pytest.Collector.CollectError(f"oci-conformance: {exc}") from None
@@ -99,6 +114,29 @@ class ServedImages:
         self.names.append(name)
         self.references.append(reference)
         return reference
+
+    def archive(self, description: Mapping, source: object, archive_format: str) -> tuple[str, Path]:
+        """Write the described layout and pack it as `archive_format`; returns reference and archive.
+
+        An oci-archive is the layout in a tar, its index.json naming the reference
+        (org.opencontainers.image.ref.name); a docker-archive names it in RepoTags.
+        """
+        name = f"archive{next(_serial)}"
+        layout = self.directory / "work" / name
+        write_layout(description, layout, source=source)
+        reference = f"localhost/oci-conformance-{self.workspace.token}/{name}:{TAG}"
+        target = self.directory / "work" / f"{name}.{archive_format}.tar"
+        if archive_format == "docker-archive":
+            write_docker_archive(layout, target, reference)
+        else:
+            index_path = layout / "index.json"
+            index = json.loads(index_path.read_bytes())
+            for descriptor in index["manifests"]:
+                descriptor.setdefault("annotations", {})[REF_NAME] = reference
+            index_path.write_text(json.dumps(index))
+            write_oci_archive(layout, target)
+        self.references.append(reference)
+        return reference, target
 
     def requests(self) -> str:
         """What the server answered for this test's images (evidence for failure messages)."""

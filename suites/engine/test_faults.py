@@ -1,7 +1,8 @@
 """Broken images (the image suite's fault catalog) pulled from a registry, judged by the catalog's
 consumer outcome: `rejected` (the pull fails), `preserved` (the container's filesystem is the
 reference tree), `rejected-or-preserved` (either, each checked as such), `contained` (either);
-in every case nothing on the host or beside the test's files may change."""
+in every case nothing on the host or beside the test's files may change, and a refused pull leaves
+no image under the reference (nothing half-written claims success)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,10 @@ def test_fault_is_handled(engine, engine_fault_case: ImageCase, served_images) -
     if outcome == "rejected":
         refuses = f"the engine refuses an image with fault {fault}"
         check(rids, not pulled.ok, refuses, "the pull fails", evidence)
+    if not pulled.ok:
+        leaves = f"a refused pull of an image with fault {fault} leaves no image under the reference"
+        check(rids, not engine.has_image(reference), leaves, "no image listed",
+              f"the engine lists one; the pull {pulled.describe()}")  # fmt: skip
     rootfs = served_images.directory / "work" / "rootfs"
     if pulled.ok and outcome in ("preserved", "rejected-or-preserved"):
         exported = engine.export_rootfs(reference, rootfs)

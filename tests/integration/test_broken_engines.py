@@ -14,7 +14,13 @@ from conformance.kinds import kind_named
 from conformance.kinds.engine import EngineWorkspace
 from conformance.requirements import load_catalog
 from suites.engine import test_consumer, test_faults
-from tests.broken_engines.engines import LayerStoreEngine, NaiveUnpackEngine, NoVerifyEngine, ReferenceEngine
+from tests.broken_engines.engines import (
+    LayerStoreEngine,
+    NaiveUnpackEngine,
+    NoVerifyEngine,
+    ReferenceEngine,
+    TagsOnFailureEngine,
+)
 
 
 def _case(kind: str, case_id: str):
@@ -60,6 +66,14 @@ def test_accepting_a_broken_image_fails_the_fault_check(served, case_id: str) ->
     test_faults.test_fault_is_handled(engine, case, served(engine))  # the control refuses it
     broken = NoVerifyEngine()
     with pytest.raises(AssertionError, match=f"refuses an image with fault {case.data['fault']}"):
+        test_faults.test_fault_is_handled(broken, case, served(broken))
+
+
+@pytest.mark.parametrize("case_id", ["bad-digest", "missing-blob"])
+def test_an_image_tagged_despite_a_refused_pull_fails_the_fault_check(served, case_id: str) -> None:
+    case = _case("fault", case_id)
+    broken = TagsOnFailureEngine()
+    with pytest.raises(AssertionError, match="leaves no image under the reference"):
         test_faults.test_fault_is_handled(broken, case, served(broken))
 
 

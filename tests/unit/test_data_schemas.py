@@ -23,6 +23,7 @@ from conformance.schemas import load_schema, schema_names, validate
 
 DATA_SCHEMAS = [
     "catalog",
+    "engine-runtime",
     "engine-suite",
     "expectations",
     "image-consumer-cases",
@@ -40,7 +41,10 @@ def _shipped() -> list[tuple[Path, str]]:
     files = [(path, "catalog") for path in sorted(catalog_root().rglob("*.yaml"))]
     files += [(path, "runtime-matrix") for path in sorted((suites / "runtime" / "matrices").glob("*.yaml"))]
     files += [(suites / "image" / "matrices" / f"{kind}.yaml", name) for kind, name in KIND_SCHEMAS.items()]
-    files += [(suites / "engine" / "engine.yaml", "engine-suite")]
+    files += [
+        (suites / "engine" / "engine.yaml", "engine-suite"),
+        (suites / "engine" / "runtime.yaml", "engine-runtime"),
+    ]
     files += [(path, "expectations") for path in sorted(suites.glob("*/expectations/*.yaml"))]
     files += [(path, "profiles") for path in sorted(suites.glob("*/profiles.yaml"))]
     return files

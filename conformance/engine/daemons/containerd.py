@@ -2,13 +2,16 @@
 
 Host facts (Debian 12, containerd 1.6.20): the CRI plugin is disabled (no CNI, no bridge); the
 `opt` plugin would otherwise create /opt/containerd, so its path is set below the private root;
-the overlayfs snapshotter works on the suite's temp directory (tmpfs or ext4).
+the overlayfs snapshotter works on the suite's temp directory (tmpfs or ext4). containerd writes
+shim sockets to /run/containerd/s (hard-coded in 1.6): it runs in a private mount namespace whose
+/run/containerd is its own (daemons/namespace.py), so the host's /run is never written.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from conformance.engine.daemons.namespace import private_run
 from conformance.engine.daemons.process import DaemonProcess
 
 CONFIG = """version = 2
@@ -51,7 +54,14 @@ class ContainerdDaemon:
         self.root.mkdir(parents=True, exist_ok=True)
         config = self.root / "config.toml"
         config.write_text(CONFIG.format(root=self.root))
-        self.process.start([self.executable, "--config", str(config)], self.socket, timeout)
+        argv = private_run([self.executable, "--config", str(config)], self.root / "host-run")
+        self.process.start(argv, self.socket, timeout)
+
+    @property
+    def pid(self) -> int:
+        """The daemon's pid (the namespace wrapper exec()s containerd: the same process)."""
+        assert self.process.proc is not None, "containerd not started"
+        return self.process.proc.pid
 
     def stop(self, timeout: float) -> list[str]:
         killed = self.process.stop(timeout)

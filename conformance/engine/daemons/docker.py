@@ -7,8 +7,10 @@ suite's temp directory; `--bridge=none --iptables=false --ip6tables=false --ip-f
 without `--config-file` it reads /etc/docker/daemon.json; a private daemon.json sets
 `deprecated-key-path` (a daemon.json key only, no flag in 20.10) below the private root.
 dockerd always creates /run/docker/plugins (hard-coded); it is removed again if the suite's
-daemon created it. Generated runtime configs are in the private containerd's state directory,
-namespace `moby`.
+daemon created it. dockerd joins its containerd's private mount namespace (daemons/namespace.py),
+so the network namespaces it bind-mounts below /run/docker are seen by the runc containerd
+starts, and a /run/docker the host lacks is created only there. Generated runtime configs are
+in the private containerd's state directory, namespace `moby`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 from pathlib import Path
 
 from conformance.engine.daemons.containerd import ContainerdDaemon
+from conformance.engine.daemons.namespace import joined
 from conformance.engine.daemons.process import DaemonProcess
 
 #: dockerd's hard-coded plugin socket directory (not below --exec-root in 20.10).
@@ -69,7 +72,7 @@ class DockerDaemon:
         self._created_plugins_dir = not PLUGINS_DIR.parent.exists()
         self.containerd.start(timeout)
         try:
-            self.process.start(self.argv(), self.socket, timeout)
+            self.process.start(joined(self.containerd.pid, self.argv()), self.socket, timeout)
         except BaseException:
             self.containerd.stop(timeout)
             raise

@@ -18,6 +18,8 @@ that maps to them), so this judges the same conversion.
 OCI runtime: runc. crun 1.8.1 refuses the host's cgroup v1 hybrid layout ("cgroups in hybrid mode
 not supported"); the runtime only executes the config.json podman generated, which is what the
 converter checks read.
+runc keeps its container state below the private directory (`--runtime-flag=root=`), not in the
+host's /run/runc (its default as root).
 Generated runtime configs are at <graphroot>/overlay-containers/<id>/userdata/config.json.
 """
 
@@ -93,6 +95,7 @@ class PodmanDaemon:
             f"--tmpdir={self.root / 'tmp'}",
             f"--network-config-dir={self.root / 'networks'}",
             f"--volumepath={self.root / 'volumes'}",
+            f"--runtime-flag=root={self.root / 'runc'}",
             "system",
             "service",
             "--time=0",

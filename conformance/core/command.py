@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import selectors
 import signal
 import subprocess
 import time
@@ -42,17 +41,15 @@ def execute(
             start_new_session=True,
             env={**os.environ, **env} if env else None,
         )
+        timed_out = False
         try:
-            out, err, finished = _collect(proc, timeout)
-            timed_out = not finished
-            if timed_out:
-                out, err = _reap(proc, out, err)
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            out, err = _reap(proc)
         except BaseException:
-            _reap(proc, b"", b"")
+            _reap(proc)
             raise
-        for pipe in (proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
     duration = time.monotonic() - started
     if output_dir is not None and marks is not None:
         out = _read_from(output_dir / "stdout", marks[0])
@@ -67,85 +64,22 @@ def execute(
     )
 
 
-def _collect(proc: subprocess.Popen, timeout: float) -> tuple[bytes, bytes, bool]:
-    """Read both pipes to their end and wait for the exit, for at most `timeout` seconds.
-
-    The wait wakes on the exit itself (a pidfd in the same poll as the pipes), so a command is
-    seen done when it is, not at the next step of a sleep-and-retry loop. Returns the output
-    and whether the command finished.
-    """
-    deadline = time.monotonic() + timeout
-    output: dict[int, list[bytes]] = {}
-    with selectors.DefaultSelector() as selector:
-        for pipe in (proc.stdout, proc.stderr):
-            if pipe is not None:
-                output[pipe.fileno()] = []
-                selector.register(pipe.fileno(), selectors.EVENT_READ)
-        open_pipes = len(output)
-        pidfd = _pidfd(proc.pid)
-        exited = proc.returncode is not None
-        if pidfd is not None and not exited:
-            selector.register(pidfd, selectors.EVENT_READ)
-        try:
-            while open_pipes or not exited:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return (*_joined(proc, output), False)
-                if not open_pipes and pidfd is None:
-                    exited = _wait_without_pidfd(proc, remaining)
-                    continue
-                for key, _ in selector.select(remaining):
-                    if key.fd == pidfd:
-                        exited = True
-                        selector.unregister(pidfd)
-                        continue
-                    data = os.read(key.fd, 65536)
-                    if data:
-                        output[key.fd].append(data)
-                    else:
-                        selector.unregister(key.fd)
-                        open_pipes -= 1
-        finally:
-            if pidfd is not None:
-                os.close(pidfd)
-    proc.wait()
-    return (*_joined(proc, output), True)
-
-
-def _pidfd(pid: int) -> int | None:
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return None
-
-
-def _wait_without_pidfd(proc: subprocess.Popen, remaining: float) -> bool:
-    try:
-        proc.wait(timeout=remaining)
-    except subprocess.TimeoutExpired:
-        return False
-    return True
-
-
-def _joined(proc: subprocess.Popen, output: dict[int, list[bytes]]) -> tuple[bytes, bytes]:
-    def text_of(pipe: object) -> bytes:
-        return b"".join(output.get(pipe.fileno(), [])) if pipe is not None else b""  # type: ignore[attr-defined]
-
-    return text_of(proc.stdout), text_of(proc.stderr)
-
-
-def _reap(proc: subprocess.Popen, out: bytes, err: bytes) -> tuple[bytes, bytes]:
-    """Kill the command's process group and collect the rest of what it printed.
+def _reap(proc: subprocess.Popen) -> tuple[bytes | None, bytes | None]:
+    """Kill the command's process group and collect what it printed.
 
     A descendant that left the group may still hold the pipes: then give up on the rest
     of the output rather than wait for it.
     """
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    rest_out, rest_err, finished = _collect(proc, 5)
-    if not finished:
+    try:
+        return proc.communicate(timeout=5)
+    except subprocess.TimeoutExpired:
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
         proc.wait()
-    return out + rest_out, err + rest_err
+        return None, None
 
 
 def _read_from(path: Path, offset: int) -> bytes:

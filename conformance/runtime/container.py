@@ -64,9 +64,12 @@ class Janitor:
 
         A created or running container whose process the host sees is killed and its exit
         awaited (a pidfd) before a plain `delete`: runc's `delete --force` sleeps 100 ms after
-        its own SIGKILL before it looks again. Otherwise, or where that does not remove it,
-        force-delete, then kill and retry. `stopped` says the caller has just seen it stopped.
+        its own SIGKILL before it looks again. Where the host cannot see the container's
+        process (a sandbox), or where that does not remove it, force-delete, then kill and
+        retry. `stopped` says the caller has just seen it stopped.
         """
+        if not runtime.host_visible_process:
+            return self._force_remove(runtime, container_id)
         if not stopped:
             reading = read_state(runtime, container_id)
             stopped = reading.status == "stopped"
@@ -77,6 +80,10 @@ class Janitor:
         if stopped and runtime.delete(container_id).ok:
             self.live.pop((id(runtime), container_id), None)
             return True
+        return self._force_remove(runtime, container_id)
+
+    def _force_remove(self, runtime: RuntimeDriver, container_id: str) -> bool:
+        """`delete --force`; where that leaves the id, kill, let it be reaped and force again."""
         runtime.delete(container_id, force=True)
         gone = self._gone(runtime, container_id)
         if not gone:

@@ -579,9 +579,9 @@ def test_hook_timeout_aborts_poststop(make_container, runtime: RuntimeDriver) ->
     delete = container.delete()
     check(
         "config.hooks.timeout",
-        delete.duration < 60,
+        not delete.timed_out and delete.duration < 20,
         "delete returns once the 1 s poststop timeout expires",
-        "well within 60 s",
+        "well within 20 s",
         f"{'timed out' if delete.timed_out else f'exit {delete.returncode}'} after {delete.duration:.1f}s",
     )
     check("runtime.lifecycle.poststop-fail", delete.ok, "delete succeeds", "exit 0", delete.describe())

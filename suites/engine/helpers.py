@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from conformance.core.asserts import check, check_equal
 from conformance.engine.fixtures import engine_settings
-from conformance.image.tree import Tree
+from conformance.image.layers import expected_tree
+from conformance.image.tree import Tree, diff, snapshot
 
 #: Host paths an unsafe layer aims at (the image suite's targets); none may be created.
 ESCAPE_TARGETS = (Path("/etc/escape"),)
@@ -67,6 +71,18 @@ class HostWatch:
                 f"{HOST_PASSWD} gained a hard link ({self.passwd_links} -> {HOST_PASSWD.stat().st_nlink})"
             )
         return found
+
+
+def check_filesystem_matches(
+    rids: Sequence[str], engine: Any, reference: str, rootfs: Path, layers: list[Any]
+) -> None:
+    """The container's filesystem, read outside, equals the reference application of `layers`."""
+    exported = engine.export_rootfs(reference, rootfs)
+    check(rids, exported.ok, "the container's filesystem can be read", "success", exported.describe())
+    expected = expected_tree(layers)
+    actual = without_engine_paths(snapshot(rootfs), expected, engine.name)
+    check_equal(rids, "differences between the container's filesystem and the reference application", [],
+                diff(expected, actual))  # fmt: skip
 
 
 def _listing(parent: Path) -> dict[str, tuple[int, int]]:

@@ -9,10 +9,8 @@ import pytest
 from conformance.core.asserts import check, check_equal, skip_unsupported
 from conformance.engine.fixtures import engine_settings
 from conformance.image.cases import ImageCase
-from conformance.image.layers import expected_tree
-from conformance.image.tree import diff, snapshot
 
-from .helpers import HostWatch, without_engine_paths
+from .helpers import HostWatch, check_filesystem_matches
 from .test_faults import fault_description, unique_layers
 
 FORMATS = ("docker-archive", "oci-archive")
@@ -42,13 +40,7 @@ def test_loaded_filesystem_matches_reference(engine, archive_consumer_case: Imag
         "success",
         loaded.describe(),
     )
-    rootfs = served_images.directory / "work" / "rootfs"
-    exported = engine.export_rootfs(reference, rootfs)
-    check(rids, exported.ok, "the container's filesystem can be read", "success", exported.describe())
-    expected = expected_tree(layers)
-    actual = without_engine_paths(snapshot(rootfs), expected, engine.name)
-    check_equal(rids, "differences between the container's filesystem and the reference application", [],
-                diff(expected, actual))  # fmt: skip
+    check_filesystem_matches(rids, engine, reference, served_images.directory / "work" / "rootfs", layers)
 
 
 @pytest.mark.parametrize("archive_format", FORMATS)

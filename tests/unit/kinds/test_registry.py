@@ -156,3 +156,50 @@ def test_a_new_kind_is_one_module_and_a_suite(
     assert document["subject"]["kind"] == "toy"
     assert document["requirements"]["runtime.state.id"]["verdict"] == "pass"
     assert document["requirements"]["runtime.state.status"]["verdict"] == "fail"
+
+
+TOY_EXPECTATIONS = """
+runtime: toy
+deviations:
+  - test: test_has_a_name
+    requirement: runtime.state.id
+    versions: "1.*"
+    observed: the name is lost in some runs
+    intermittent: true
+  - test: test_fails
+    requirement: runtime.state.status
+    versions: "1.*"
+    observed: reports version 1.0
+"""
+
+
+def test_an_intermittent_deviation_accepts_a_pass_and_still_fails_the_requirement(
+    fresh_registry: pytest.MonkeyPatch, pytester: pytest.Pytester
+) -> None:
+    """A strict deviation must fail; an intermittent one may pass, and its requirement stays failed."""
+    pytester.makepyfile(toy_kind=TOY_KIND, toy_fixtures=TOY_FIXTURES)
+    suite = pytester.mkdir("toysuite")
+    (suite / "test_toy.py").write_text(textwrap.dedent(TOY_TEST))
+    expectations = pytester.mkdir("expected")
+    (expectations / "toy.yaml").write_text(TOY_EXPECTATIONS)
+    fresh_registry.syspath_prepend(str(pytester.path))
+    real = entrypoints.registered
+    fresh_registry.setattr(
+        entrypoints,
+        "registered",
+        lambda group: {"toy": "toy_kind:ToyKind"} if group == "kinds" else real(group),
+    )
+    result = pytester.runpytest_inprocess(
+        "--toy=/bin/true",
+        f"--expectations={expectations}",
+        "-p",
+        "no:cacheprovider",
+        "--report-dir=out",
+        "-rxX",
+    )
+    result.assert_outcomes(xpassed=1, xfailed=1)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*XPASS*test_has_a_name*known deviation (intermittent) of toy 1.0*"])
+    document = json.loads((Path(pytester.path) / "out" / "toy" / "results.json").read_text())
+    assert document["requirements"]["runtime.state.id"]["verdict"] == "fail"
+    assert document["requirements"]["runtime.state.status"]["verdict"] == "fail"

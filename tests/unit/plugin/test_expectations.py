@@ -90,6 +90,22 @@ def test_reason_names_runtime_requirement_and_source() -> None:
     assert "runc.yaml:4" in reason
 
 
+def test_intermittent_deviation_loads_and_says_so(tmp_path: Path, catalog: Catalog) -> None:
+    path = write(
+        tmp_path,
+        """\
+        runtime: runc
+        deviations:
+          - {test: a, requirement: t.one, versions: "*", observed: hangs in 2 of 20 runs, intermittent: true}
+          - {test: b, requirement: t.one, versions: "*", observed: always}
+        """,
+    )
+    racy, steady = load_expectations(path, catalog)
+    assert racy.intermittent and not steady.intermittent
+    assert racy.reason("runc", "1.1.5").startswith("known deviation (intermittent) of runc 1.1.5")
+    assert steady.reason("runc", "1.1.5").startswith("known deviation of runc 1.1.5")
+
+
 def test_unknown_requirement(tmp_path: Path, catalog: Catalog) -> None:
     path = write(
         tmp_path,
@@ -132,6 +148,10 @@ def test_unknown_requirement(tmp_path: Path, catalog: Catalog) -> None:
         ("{test: a, requirement: t.one, versions: '*'}", "missing key(s) observed"),
         ("{test: a, requirement: t.one, versions: '*', observed: x, why: y}", "unknown key(s) why"),
         ("just a string", "deviation must be a mapping"),
+        (
+            "{test: a, requirement: t.one, versions: '*', observed: x, intermittent: sometimes}",
+            "deviations[0].intermittent: must be true or false, got string",
+        ),
     ],
     ids=[
         "no-versions",
@@ -143,6 +163,7 @@ def test_unknown_requirement(tmp_path: Path, catalog: Catalog) -> None:
         "no-observed",
         "unknown-key",
         "not-mapping",
+        "intermittent-not-boolean",
     ],
 )
 def test_broken_deviation(tmp_path: Path, catalog: Catalog, entry: str, fragment: str) -> None:

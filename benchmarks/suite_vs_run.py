@@ -1,9 +1,11 @@
 """The runtime suite's wall time per container it starts, next to the runtime's own `run` of a
 trivial container, and the suite's speed-up with two pytest-xdist workers: all in one invocation.
 
-Every runtime call of both measurements goes through the same small counting wrapper (a shell
-script that appends the subcommand to a log, then execs the runtime), so the count of containers
-the suite created is exact and both sides pay the same wrapper cost. Measuring everything in one
+Every runtime call of both measurements goes through the same small wrapper (a bash script that
+runs the runtime and appends the subcommand and its duration, from bash's own clock, to a log),
+so the count of containers the suite created is exact, both sides pay the same wrapper cost, and
+the time the runtime itself spent inside the suite shows beside the suite's wall time: the part
+of the ratio no suite can go below without making fewer runtime calls. Measuring everything in one
 invocation, on one machine, keeps the ratios meaningful when absolute times drift. As root:
 
     .venv/bin/python benchmarks/suite_vs_run.py --runtime runc [--repeat 10] [--json]
@@ -32,24 +34,28 @@ from conformance.runtime.drivers import open_runtime, resolve_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-COUNTER = """#!/bin/sh
-# Counts subcommands of a runc-style command line, then runs the real runtime.
+COUNTER = """#!/bin/bash
+# Logs the subcommand of a runc-style command line and how long the real runtime took.
+sub=
 skip=
 for word in "$@"; do
     if [ -n "$skip" ]; then skip=; continue; fi
     case $word in
-        create | run) echo "$word" >> {log}; break ;;
         --root | --log | --log-format | --criu) skip=1 ;;
         -*) ;;
-        *) break ;;
+        *) sub=$word; break ;;
     esac
 done
-exec {real} "$@"
+started=$EPOCHREALTIME
+{real} "$@"
+status=$?
+echo "$sub $started $EPOCHREALTIME" >> {log}
+exit $status
 """
 
 
 def counting_wrapper(real: str, directory: Path) -> tuple[Path, Path]:
-    """A wrapper script logging `create`/`run` calls of `real` to a file; (wrapper, log)."""
+    """A wrapper script logging every call of `real` and its duration to a file; (wrapper, log)."""
     log = directory / "calls.log"
     log.write_text("")
     wrapper = directory / Path(real).name
@@ -79,16 +85,25 @@ def time_trivial_runs(runtime: str, repeat: int) -> list[float]:
         return times
 
 
-def time_suite(runtime: str, log: Path, jobs: int) -> tuple[float, int, int]:
-    """Wall time of the whole runtime suite, its exit code and how many containers it created."""
+def runtime_calls(log: Path) -> dict[str, list[float]]:
+    """The durations (s) of the logged runtime calls, by subcommand."""
+    calls: dict[str, list[float]] = {}
+    for line in log.read_text().splitlines():
+        fields = line.split()
+        if len(fields) == 3:
+            calls.setdefault(fields[0], []).append(float(fields[2]) - float(fields[1]))
+    return calls
+
+
+def time_suite(runtime: str, log: Path, jobs: int) -> tuple[float, int, dict[str, list[float]]]:
+    """Wall time of the whole runtime suite, its exit code and its runtime calls by subcommand."""
     log.write_text("")
     argv = [sys.executable, "-m", "pytest", f"--runtime={runtime}", "-q", "-p", "no:cacheprovider"]
     argv += ["--report-dir=none", *(["-n", str(jobs)] if jobs else [])]
     started = time.monotonic()
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, check=False, timeout=1800)
     wall = time.monotonic() - started
-    created = sum(1 for line in log.read_text().splitlines() if line == "create")
-    return wall, done.returncode, created
+    return wall, done.returncode, runtime_calls(log)
 
 
 def main() -> int:
@@ -108,13 +123,15 @@ def main() -> int:
         # Trivial runs before, between and after the suite runs, so that a change of the
         # machine's load during the benchmark shows in both sides of the ratio.
         trivial = time_trivial_runs(str(wrapper), args.repeat)
-        serial, serial_rc, created = time_suite(str(wrapper), log, 0)
+        serial, serial_rc, calls = time_suite(str(wrapper), log, 0)
         trivial += time_trivial_runs(str(wrapper), args.repeat)
         parallel, parallel_rc, _ = time_suite(str(wrapper), log, args.jobs)
         trivial += time_trivial_runs(str(wrapper), args.repeat)
         shutil.rmtree(work, ignore_errors=True)
     run_median = statistics.median(trivial)
+    created = len(calls.get("create", []))
     per_container = serial / max(created, 1)
+    in_runtime = sum(sum(durations) for durations in calls.values()) / max(created, 1)
     figures = {
         "runtime": args.runtime,
         "trivial_run_median_s": round(run_median, 4),
@@ -124,6 +141,10 @@ def main() -> int:
         "suite_wall_serial_s": round(serial, 2),
         "suite_s_per_container": round(per_container, 4),
         "ratio_per_container_to_trivial_run": round(per_container / run_median, 2),
+        "runtime_calls_per_container": round(sum(len(d) for d in calls.values()) / max(created, 1), 2),
+        "runtime_s_per_container": round(in_runtime, 4),
+        "ratio_runtime_per_container_to_trivial_run": round(in_runtime / run_median, 2),
+        "runtime_s_by_subcommand": {name: round(sum(d), 2) for name, d in sorted(calls.items())},
         f"suite_wall_n{args.jobs}_s": round(parallel, 2),
         f"speedup_n{args.jobs}": round(serial / parallel, 2),
         "suite_exit_codes": [serial_rc, parallel_rc],
@@ -139,6 +160,12 @@ def main() -> int:
     print(f"{'suite wall time, one process':36} {serial:8.2f} s  ({created} containers created)")
     print(f"{'suite time per container':36} {per_container * 1000:8.1f} ms")
     print(f"{'ratio per container / trivial run':36} {per_container / run_median:8.2f}")
+    by_cost = sorted(calls.items(), key=lambda call: -sum(call[1]))
+    breakdown = ", ".join(f"{name} {len(d)}x {sum(d):.1f} s" for name, d in by_cost)
+    print(
+        f"{'of which in the runtime itself':36} {in_runtime * 1000:8.1f} ms"
+        f"  (ratio {in_runtime / run_median:.2f}; {breakdown})"
+    )
     print(f"{'suite wall time, -n ' + str(args.jobs):36} {parallel:8.2f} s")
     print(f"{'speed-up with -n ' + str(args.jobs):36} {serial / parallel:8.2f}")
     if serial_rc or parallel_rc:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from conformance.core.result import CommandResult
 
@@ -22,38 +25,42 @@ def execute(
 ) -> CommandResult:
     """Run `argv` in a session of its own; on timeout kill the whole process group.
 
-    With `output_dir`, stdout/stderr go to files there (for a `create`, whose container
-    process inherits them and may outlive the command). `env` sets variables on top of this
-    process's environment. OSError propagates when the command cannot be started at all.
+    The command is done when its own process exits (watched on a pidfd, so the answer comes
+    at once rather than at the next poll): stdout and stderr go to anonymous in-memory files,
+    so a descendant that keeps them open (a container, a daemon) neither holds up the result
+    nor loses what the command printed. With `output_dir` they go to files there instead
+    (for a `create`, whose container process inherits them and writes on). `env` sets
+    variables on top of this process's environment. OSError propagates when the command
+    cannot be started at all.
     """
     argv = list(argv)
     with contextlib.ExitStack() as stack:
-        files = marks = None
+        names = ("stdout", "stderr")
         if output_dir is not None:
-            files = tuple(stack.enter_context(open(output_dir / name, "ab")) for name in ("stdout", "stderr"))
-            marks = (files[0].tell(), files[1].tell())
+            sinks = tuple(stack.enter_context(open(output_dir / name, "a+b")) for name in names)
+        else:
+            sinks = tuple(stack.enter_context(_memory_file(name)) for name in names)
+        marks = (sinks[0].tell(), sinks[1].tell())
         started = time.monotonic()
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
-            stdout=files[0] if files else subprocess.PIPE,
-            stderr=files[1] if files else subprocess.PIPE,
+            stdout=sinks[0],
+            stderr=sinks[1],
             start_new_session=True,
             env={**os.environ, **env} if env else None,
         )
-        timed_out = False
         try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            out, err = _reap(proc)
+            timed_out = not _exited(proc, timeout)
+            if timed_out:
+                _kill_group(proc)
+            _reap(proc)
         except BaseException:
+            _kill_group(proc)
             _reap(proc)
             raise
-    duration = time.monotonic() - started
-    if output_dir is not None and marks is not None:
-        out = _read_from(output_dir / "stdout", marks[0])
-        err = _read_from(output_dir / "stderr", marks[1])
+        duration = time.monotonic() - started
+        out, err = (_read_from(sink, mark) for sink, mark in zip(sinks, marks, strict=True))
     return CommandResult(
         argv=tuple(argv),
         returncode=None if timed_out else proc.returncode,
@@ -64,28 +71,48 @@ def execute(
     )
 
 
-def _reap(proc: subprocess.Popen) -> tuple[bytes | None, bytes | None]:
-    """Kill the command's process group and collect what it printed.
+def _memory_file(name: str) -> BinaryIO:
+    """An anonymous file in memory (memfd), or an unlinked temporary file where there is none."""
+    try:
+        return os.fdopen(os.memfd_create(f"oci-conformance-{name}", os.MFD_CLOEXEC), "w+b")
+    except (AttributeError, OSError):
+        return tempfile.TemporaryFile()
 
-    A descendant that left the group may still hold the pipes: then give up on the rest
-    of the output rather than wait for it.
-    """
+
+def _exited(proc: subprocess.Popen, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for the command's own process to exit; True when it did."""
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        return bool(poller.poll(max(timeout, 0) * 1000))
+    finally:
+        os.close(pidfd)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the command's process group (the command and whatever it started in it)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    try:
-        return proc.communicate(timeout=5)
-    except subprocess.TimeoutExpired:
-        for pipe in (proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
-        proc.wait()
-        return None, None
 
 
-def _read_from(path: Path, offset: int) -> bytes:
-    with open(path, "rb") as handle:
-        handle.seek(offset)
-        return handle.read()
+def _reap(proc: subprocess.Popen) -> None:
+    """Collect the exit status; a process stuck in the kernel after SIGKILL is left to init."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+
+
+def _read_from(sink: BinaryIO, offset: int) -> bytes:
+    sink.flush()
+    size = os.fstat(sink.fileno()).st_size
+    return os.pread(sink.fileno(), max(size - offset, 0), offset)
 
 
 def _text(data: bytes | None) -> str:

@@ -24,7 +24,7 @@ class LineDict(dict):
     line: int | None = None
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     pass
 
 

@@ -200,6 +200,13 @@ class HookRig:
             pid=(self._read(f"{label}.pid") or b"").decode().strip(),
         )
 
+    def wait_logged(self, label: str, timeout: float) -> list[str]:
+        """The shared log once `label` is in it, or as it is after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while label not in (log := self.log()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return log
+
     def wait_record(self, label: str, timeout: float) -> HookRecord | None:
         deadline = time.monotonic() + timeout
         while True:

@@ -428,8 +428,8 @@ def _failing_run(make_container, runtime: RuntimeDriver, kind: str) -> SimpleNam
         run.failure = run.start.describe()
     # Destroying the container follows a failed operation; after a success there is nothing to wait for.
     run.gone = container.wait_for(lambda r: r.result.refused, 10 if run.failed else 0)
-    time.sleep(0.2)
-    run.log = rig.log()
+    # The lifecycle ends with the poststop hooks: once poststop-1 logged, nothing else can run.
+    run.log = rig.wait_logged("poststop-1", 0.2)
     return run
 
 

@@ -1,12 +1,12 @@
 """The runtime suite's wall time per container it starts, next to the runtime's own `run` of a
 trivial container, and the suite's speed-up with two pytest-xdist workers: all in one invocation.
 
-Every runtime call of both measurements goes through the same small wrapper (a bash script that
-runs the runtime and appends the subcommand and its duration, from bash's own clock, to a log),
-so the count of containers the suite created is exact, both sides pay the same wrapper cost, and
-the time the runtime itself spent inside the suite shows beside the suite's wall time: the part
-of the ratio no suite can go below without making fewer runtime calls. Measuring everything in one
-invocation, on one machine, keeps the ratios meaningful when absolute times drift. As root:
+The suite runs with a small pytest plugin (runtime_calls.py, beside this file) that logs every
+runtime call the driver makes, with its subcommand and duration: the count of containers the
+suite created is exact, nothing extra runs per call, and the time the runtime itself spent
+inside the suite shows beside the suite's wall time (the part of the ratio a suite cannot go
+below without making fewer runtime calls). Measuring everything in one invocation, on one
+machine, keeps the ratios meaningful when absolute times drift. As root:
 
     .venv/bin/python benchmarks/suite_vs_run.py --runtime runc [--repeat 10] [--json]
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -32,36 +31,11 @@ from conformance.runtime.bundle import BundleFactory, check_busybox
 from conformance.runtime.container import Janitor
 from conformance.runtime.drivers import open_runtime, resolve_path
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
 
-COUNTER = """#!/bin/bash
-# Logs the subcommand of a runc-style command line and how long the real runtime took.
-sub=
-skip=
-for word in "$@"; do
-    if [ -n "$skip" ]; then skip=; continue; fi
-    case $word in
-        --root | --log | --log-format | --criu) skip=1 ;;
-        -*) ;;
-        *) sub=$word; break ;;
-    esac
-done
-started=$EPOCHREALTIME
-{real} "$@"
-status=$?
-echo "$sub $started $EPOCHREALTIME" >> {log}
-exit $status
-"""
-
-
-def counting_wrapper(real: str, directory: Path) -> tuple[Path, Path]:
-    """A wrapper script logging every call of `real` and its duration to a file; (wrapper, log)."""
-    log = directory / "calls.log"
-    log.write_text("")
-    wrapper = directory / Path(real).name
-    wrapper.write_text(COUNTER.format(log=log, real=real))
-    wrapper.chmod(0o755)
-    return wrapper, log
+from runtime_calls import LOG_VARIABLE  # noqa: E402
 
 
 def time_trivial_runs(runtime: str, repeat: int) -> list[float]:
@@ -90,8 +64,8 @@ def runtime_calls(log: Path) -> dict[str, list[float]]:
     calls: dict[str, list[float]] = {}
     for line in log.read_text().splitlines():
         fields = line.split()
-        if len(fields) == 3:
-            calls.setdefault(fields[0], []).append(float(fields[2]) - float(fields[1]))
+        if len(fields) == 2:
+            calls.setdefault(fields[0], []).append(float(fields[1]))
     return calls
 
 
@@ -99,9 +73,11 @@ def time_suite(runtime: str, log: Path, jobs: int) -> tuple[float, int, dict[str
     """Wall time of the whole runtime suite, its exit code and its runtime calls by subcommand."""
     log.write_text("")
     argv = [sys.executable, "-m", "pytest", f"--runtime={runtime}", "-q", "-p", "no:cacheprovider"]
-    argv += ["--report-dir=none", *(["-n", str(jobs)] if jobs else [])]
+    argv += ["-p", "runtime_calls", "--report-dir=none", *(["-n", str(jobs)] if jobs else [])]
+    path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH", "")]))
+    env = {**os.environ, "PYTHONPATH": path, LOG_VARIABLE: str(log)}
     started = time.monotonic()
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, check=False, timeout=1800)
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=False, timeout=1800)
     wall = time.monotonic() - started
     return wall, done.returncode, runtime_calls(log)
 
@@ -117,17 +93,16 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="pytest-xdist workers for the parallel run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
+    runtime = resolve_path(args.runtime)
     with tempfile.TemporaryDirectory(prefix="oci-conformance-bench-") as work:
-        wrapper, log = counting_wrapper(resolve_path(args.runtime), Path(work))
-        os.environ["PATH"] = f"{work}:{os.environ['PATH']}"
+        log = Path(work) / "calls.log"
         # Trivial runs before, between and after the suite runs, so that a change of the
         # machine's load during the benchmark shows in both sides of the ratio.
-        trivial = time_trivial_runs(str(wrapper), args.repeat)
-        serial, serial_rc, calls = time_suite(str(wrapper), log, 0)
-        trivial += time_trivial_runs(str(wrapper), args.repeat)
-        parallel, parallel_rc, _ = time_suite(str(wrapper), log, args.jobs)
-        trivial += time_trivial_runs(str(wrapper), args.repeat)
-        shutil.rmtree(work, ignore_errors=True)
+        trivial = time_trivial_runs(runtime, args.repeat)
+        serial, serial_rc, calls = time_suite(runtime, log, 0)
+        trivial += time_trivial_runs(runtime, args.repeat)
+        parallel, parallel_rc, _ = time_suite(runtime, log, args.jobs)
+        trivial += time_trivial_runs(runtime, args.repeat)
     run_median = statistics.median(trivial)
     created = len(calls.get("create", []))
     per_container = serial / max(created, 1)

@@ -14,7 +14,7 @@ import pytest
 
 from conformance.core.errors import ConformanceError
 from conformance.kinds.runtime import RuntimeKind, RuntimeWorkspace
-from conformance.plugin.stash import USED_BUNDLES, conformance_session, subject_for
+from conformance.plugin.stash import CALL_FAILED, USED_BUNDLES, conformance_session, subject_for
 from conformance.requirements import load_catalog
 from conformance.runtime.bundle import Bundle, BundleFactory
 from conformance.runtime.container import Container
@@ -59,7 +59,9 @@ def make_container(
 ) -> Iterator[Callable[..., Container]]:
     """Factory: a new bundle (default config + patches) and a container id, deleted afterwards.
 
-    The bundle is validated first; `valid=False` opts out, only for a deliberately invalid config."""
+    The bundle is validated first; `valid=False` opts out, only for a deliberately invalid config.
+    After the test the container is removed, then its bundle (kept for a failed test with
+    --keep-bundles, and wherever the container could not be removed)."""
     shared = workspace(request)
     made: list[Container] = []
 
@@ -75,9 +77,14 @@ def make_container(
 
     yield make
     session = conformance_session(request.config)
+    keep = request.node.stash.get(CALL_FAILED, False) and session.value("keep_bundles")
     for container in made:
         if not container.cleanup():
             session.leftovers.append(f"{runtime.name}:{container.id}")
+        elif not keep:
+            # Removed now rather than with the work directory at the end: less on disk, and
+            # the removal is spread over pytest-xdist workers instead of ending the run.
+            shared.factory.remove(container.bundle)
 
 
 def _probe_key(

@@ -131,12 +131,10 @@ def pytest_conformance_report(directory, results, kind):
 """
 
 
-def test_a_new_kind_is_one_module_and_a_suite(
-    fresh_registry: pytest.MonkeyPatch, pytester: pytest.Pytester
-) -> None:
-    """A kind registered by entry point gets its option, parametrization, header and report."""
+@pytest.fixture
+def toy_project(fresh_registry: pytest.MonkeyPatch, pytester: pytest.Pytester) -> pytest.Pytester:
+    """A project with the toy kind (registered by entry point) and its two-test suite."""
     pytester.makepyfile(toy_kind=TOY_KIND, toy_fixtures=TOY_FIXTURES)
-    pytester.makeconftest(TOY_HOOKS)
     suite = pytester.mkdir("toysuite")
     (suite / "test_toy.py").write_text(textwrap.dedent(TOY_TEST))
     fresh_registry.syspath_prepend(str(pytester.path))
@@ -146,6 +144,13 @@ def test_a_new_kind_is_one_module_and_a_suite(
         "registered",
         lambda group: {"toy": "toy_kind:ToyKind"} if group == "kinds" else real(group),
     )
+    return pytester
+
+
+def test_a_new_kind_is_one_module_and_a_suite(toy_project: pytest.Pytester) -> None:
+    """A kind registered by entry point gets its option, parametrization, header and report."""
+    pytester = toy_project
+    pytester.makeconftest(TOY_HOOKS)
     result = pytester.runpytest_inprocess("--toy=/bin/true", "-p", "no:cacheprovider", "--report-dir=out")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["toy toy: /bin/true version 1.0 (profile toy)", "  note: a toy"])
@@ -174,21 +179,12 @@ deviations:
 
 
 def test_an_intermittent_deviation_accepts_a_pass_and_still_fails_the_requirement(
-    fresh_registry: pytest.MonkeyPatch, pytester: pytest.Pytester
+    toy_project: pytest.Pytester,
 ) -> None:
     """A strict deviation must fail; an intermittent one may pass, and its requirement stays failed."""
-    pytester.makepyfile(toy_kind=TOY_KIND, toy_fixtures=TOY_FIXTURES)
-    suite = pytester.mkdir("toysuite")
-    (suite / "test_toy.py").write_text(textwrap.dedent(TOY_TEST))
+    pytester = toy_project
     expectations = pytester.mkdir("expected")
     (expectations / "toy.yaml").write_text(TOY_EXPECTATIONS)
-    fresh_registry.syspath_prepend(str(pytester.path))
-    real = entrypoints.registered
-    fresh_registry.setattr(
-        entrypoints,
-        "registered",
-        lambda group: {"toy": "toy_kind:ToyKind"} if group == "kinds" else real(group),
-    )
     result = pytester.runpytest_inprocess(
         "--toy=/bin/true",
         f"--expectations={expectations}",

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from conformance.core.errors import SubjectNotUsable
-from conformance.engine.base import Engine
+from conformance.engine.base import Engine, Opened
 
 #: Engine name -> (daemon executable, the client the suite drives it with).
 ENGINES: dict[str, tuple[str, str]] = {
@@ -59,13 +59,13 @@ def open_engine(value: str, *, workdir: Path, token: str, timeout: float) -> Eng
     daemon_name = ENGINES[value][0]
     executable = _executable(daemon_name)
     version, output = _version_of(executable, timeout)
+    opened = Opened(executable, version, output, token, workdir, timeout)
     if value == "containerd":
         from conformance.engine.ctr import CtrEngine
         from conformance.engine.daemons.containerd import ContainerdDaemon
 
         daemon = ContainerdDaemon(root, executable, namespace=f"oci-conformance-{token}")
-        return CtrEngine(path=executable, ctr=_executable("ctr"), version=version, version_output=output,
-                         token=token, workdir=workdir, timeout=timeout, daemon=daemon)  # fmt: skip
+        return CtrEngine(opened, ctr=_executable("ctr"), daemon=daemon)
     from conformance.engine.api import ApiEngine
 
     if value == "docker":
@@ -77,8 +77,7 @@ def open_engine(value: str, *, workdir: Path, token: str, timeout: float) -> Eng
         from conformance.engine.daemons.podman import PodmanDaemon
 
         api_daemon = PodmanDaemon(root, executable)
-    return ApiEngine(value, path=executable, version=version, version_output=output, token=token,
-                     workdir=workdir, timeout=timeout, daemon=api_daemon)  # fmt: skip
+    return ApiEngine(value, opened, daemon=api_daemon)
 
 
 def _open_socket(url: str, *, workdir: Path, token: str, timeout: float) -> Engine:
@@ -95,5 +94,5 @@ def _open_socket(url: str, *, workdir: Path, token: str, timeout: float) -> Engi
         raise SubjectNotUsable(f"engine socket {url!r} does not answer the Docker API: {exc}") from None
     components = " ".join(str(c.get("Name", "")) for c in info.get("Components") or [])
     name = "podman" if "podman" in components.lower() else "docker"
-    return ApiEngine(name, path=url, version=str(info.get("Version", "unknown")), version_output=str(info),
-                     token=token, workdir=workdir, timeout=timeout, url=url)  # fmt: skip
+    opened = Opened(url, str(info.get("Version", "unknown")), str(info), token, workdir, timeout)
+    return ApiEngine(name, opened, url=url)

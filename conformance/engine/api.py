@@ -19,6 +19,8 @@ from conformance.engine.base import (
     RUN_OPTIONS,
     SESSION_LABEL,
     Converted,
+    EngineFields,
+    Opened,
     Outcome,
     Ran,
     UnsafeExport,
@@ -35,38 +37,21 @@ def _docker() -> Any:
     return docker
 
 
-class ApiEngine:
+class ApiEngine(EngineFields):
     """An engine behind the Docker API: a private dockerd or podman service, or a given socket."""
 
     reads_runtime_config: bool
     run_options = frozenset(RUN_OPTIONS)
 
     def __init__(
-        self,
-        name: str,
-        *,
-        path: str,
-        version: str,
-        version_output: str,
-        token: str,
-        workdir: Path,
-        timeout: float,
-        daemon: Daemon | None = None,
-        url: str | None = None,
+        self, name: str, opened: Opened, *, daemon: Daemon | None = None, url: str | None = None
     ) -> None:
-        self.name = name
-        self.path = path
-        self.version = version
-        self.version_output = version_output
-        self.token = token
-        self.workdir = workdir
-        self.timeout = timeout
+        super().__init__(name, opened)
         self.daemon = daemon
         self.url = url or (daemon.url if daemon else "")
         self.reads_runtime_config = daemon is not None
         self.storage: tuple[Path, ...] = daemon.storage() if daemon else ()
         self.client: Any = None
-        self.images: set[str] = set()
 
     # -- lifecycle -----------------------------------------------------------------------------
 

@@ -44,6 +44,33 @@ class Ran:
     exit_code: int | None = None
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What every engine is opened with: its executable (or socket URL), version and session."""
+
+    path: str
+    version: str
+    version_output: str
+    token: str
+    workdir: Path
+    timeout: float
+
+
+class EngineFields:
+    """The identity and session fields every engine carries, taken from one `Opened`."""
+
+    def __init__(self, name: str, opened: Opened) -> None:
+        self.name = name
+        self.path = opened.path
+        self.version = opened.version
+        self.version_output = opened.version_output
+        self.token = opened.token
+        self.workdir = opened.workdir
+        self.timeout = opened.timeout
+        #: References of the images this session pulled or loaded (removed at close).
+        self.images: set[str] = set()
+
+
 #: Container options the runtime cases set (suites/engine/runtime.yaml), engine-neutral.
 RUN_OPTIONS = ("read_only", "cap_drop", "user", "workdir", "env", "hostname", "tmpfs")
 

@@ -21,39 +21,23 @@ from typing import Any
 from conformance.core.command import execute
 from conformance.core.errors import SubjectNotUsable
 from conformance.core.result import CommandResult
-from conformance.engine.base import Converted, Outcome, Ran
+from conformance.engine.base import Converted, EngineFields, Opened, Outcome, Ran
 from conformance.engine.daemons.containerd import ContainerdDaemon
 
 
-class CtrEngine:
+class CtrEngine(EngineFields):
+    """containerd, driven with its own client `ctr` against a private daemon."""
+
     reads_runtime_config = True
     #: ctr 1.6 `run` has --read-only, --cap-drop, --cwd, --env and --mount; no user nor hostname flag.
     run_options = frozenset({"read_only", "cap_drop", "workdir", "env", "tmpfs"})
 
-    def __init__(
-        self,
-        *,
-        path: str,
-        ctr: str,
-        version: str,
-        version_output: str,
-        token: str,
-        workdir: Path,
-        timeout: float,
-        daemon: ContainerdDaemon,
-    ) -> None:
-        self.name = "containerd"
-        self.path = path
+    def __init__(self, opened: Opened, *, ctr: str, daemon: ContainerdDaemon) -> None:
+        super().__init__("containerd", opened)
         self.ctr = ctr
-        self.version = version
-        self.version_output = version_output
-        self.token = token
-        self.workdir = workdir
-        self.timeout = timeout
         self.daemon = daemon
         self.storage: tuple[Path, ...] = daemon.storage()
         self.started = False
-        self.images: set[str] = set()
         self._ids = itertools.count(1)
 
     def notes(self) -> list[str]:

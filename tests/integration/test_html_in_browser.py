@@ -235,8 +235,11 @@ def test_net_log_check_sees_a_page_request(tmp_path: Path) -> None:
     assert _page_requests(netlog) == {"http://example.invalid/x.png"}
 
 
-def test_layout_does_not_scroll_sideways(page: Path, tmp_path: Path) -> None:
-    """Measured by the browser itself: a copy of the page records its scroll width in the DOM."""
+def phone_widths(page: Path, tmp_path: Path) -> tuple[int, int]:
+    """The page's scroll width and the viewport's at phone size, measured by the browser itself.
+
+    A copy of the page records both in its DOM, which the browser then dumps.
+    """
     probe = page.with_name("probe.html")
     script = (
         "<script>document.body.setAttribute('data-widths', "
@@ -246,7 +249,11 @@ def test_layout_does_not_scroll_sideways(page: Path, tmp_path: Path) -> None:
     result = browser(tmp_path, "--window-size=390,844", "--dump-dom", probe.as_uri())
     match = re.search(r'data-widths="(\d+) (\d+)"', result.stdout)
     assert match, result.stderr[-2000:]
-    scroll_width, viewport = int(match.group(1)), int(match.group(2))
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_layout_does_not_scroll_sideways(page: Path, tmp_path: Path) -> None:
+    scroll_width, viewport = phone_widths(page, tmp_path)
     assert viewport <= 640  # the phone layout (max-width: 40rem) applies
     assert scroll_width <= viewport
 

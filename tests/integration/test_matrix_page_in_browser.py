@@ -22,6 +22,7 @@ from tests.integration.test_html_in_browser import (
     CHROMIUM,
     _png_size_and_colours,
     browser,
+    phone_widths,
     results_document,
 )
 
@@ -84,13 +85,5 @@ def test_screenshot_renders(matrix: Path, tmp_path: Path, size: str) -> None:
 
 def test_phone_layout_does_not_scroll_sideways(matrix: Path, tmp_path: Path) -> None:
     """The table may scroll inside its box; the page itself must not."""
-    probe = matrix.with_name("probe.html")
-    script = (
-        "<script>document.body.setAttribute('data-widths', "
-        "document.documentElement.scrollWidth + ' ' + window.innerWidth)</script></body>"
-    )
-    probe.write_text(matrix.read_text(encoding="utf-8").replace("</body>", script), encoding="utf-8")
-    result = browser(tmp_path, "--window-size=390,844", "--dump-dom", probe.as_uri())
-    match = re.search(r'data-widths="(\d+) (\d+)"', result.stdout)
-    assert match, result.stderr[-2000:]
-    assert int(match.group(1)) <= int(match.group(2))
+    scroll_width, viewport = phone_widths(matrix, tmp_path)
+    assert scroll_width <= viewport

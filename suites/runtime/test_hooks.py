@@ -410,7 +410,12 @@ def _failing_run(make_container, runtime: RuntimeDriver, kind: str) -> SimpleNam
         worker = threading.Thread(target=lambda: result.append(container.create()), daemon=True)
         worker.start()
         witness = rig.wait_record("witness", 30)
-        rig.wait_record("failing", 30)
+        # Up to 30 s for the failing hook to start; a create that returned without it never will.
+        deadline = time.monotonic() + 30
+        while rig.record("failing") is None and worker.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if rig.record("failing") is not None:
+            rig.wait_record("failing", 30)  # until its record is complete
         run.pid = ((witness.state if witness else None) or {}).get("pid")
         run.outside = _observe(runtime, run.pid)
         rig.signal("go")

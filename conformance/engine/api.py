@@ -147,8 +147,15 @@ class ApiEngine(EngineFields):
             return False
         return True
 
-    def _create(self, reference: str, host: dict[str, Any] | None = None, **extra: Any) -> str:
-        limits = self.daemon.container_ulimits() if self.daemon else {}
+    def _create(
+        self,
+        reference: str,
+        host: dict[str, Any] | None = None,
+        rlimits: dict[str, tuple[int, int]] | None = None,
+        **extra: Any,
+    ) -> str:
+        """Create a labelled container; `rlimits` (name: (soft, hard)) go over the daemon's defaults."""
+        limits = {**(self.daemon.container_ulimits() if self.daemon else {}), **(rlimits or {})}
         ulimits = [_docker().types.Ulimit(name=n, soft=s, hard=h) for n, (s, h) in sorted(limits.items())]
         host_config = self.client.api.create_host_config(
             network_mode="none",
@@ -191,12 +198,16 @@ class ApiEngine(EngineFields):
         """Create (options as Docker API fields), start, wait, read stdout, remove."""
         self.start()
         host = {"read_only": options.get("read_only", False), "cap_drop": options.get("cap_drop"),
+                "cap_add": options.get("cap_add"), "group_add": options.get("group_add"),
+                "sysctls": options.get("sysctls"), "oom_score_adj": options.get("oom_score_adj"),
+                "security_opt": ["no-new-privileges"] if options.get("no_new_privileges") else None,
                 "tmpfs": {options["tmpfs"]: ""} if "tmpfs" in options else None}  # fmt: skip
         extra = {"user": options.get("user"), "working_dir": options.get("workdir"),
                  "environment": options.get("env"), "hostname": options.get("hostname")}  # fmt: skip
+        rlimits = {name: (soft, hard) for name, (soft, hard) in (options.get("rlimits") or {}).items()}
         started = time.monotonic()
         try:
-            container_id = self._create(reference, host, command=argv, **extra)
+            container_id = self._create(reference, host, rlimits, command=argv, **extra)
         except Exception as exc:
             return Ran(Outcome(False, f"create: {exc}", time.monotonic() - started))
         try:

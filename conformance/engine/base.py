@@ -72,7 +72,21 @@ class EngineFields:
 
 
 #: Container options the runtime cases set (suites/engine/runtime.yaml), engine-neutral.
-RUN_OPTIONS = ("read_only", "cap_drop", "user", "workdir", "env", "hostname", "tmpfs")
+RUN_OPTIONS = (
+    "read_only",
+    "cap_drop",
+    "cap_add",
+    "no_new_privileges",
+    "user",
+    "group_add",
+    "workdir",
+    "env",
+    "hostname",
+    "tmpfs",
+    "rlimits",
+    "sysctls",
+    "oom_score_adj",
+)
 
 
 @runtime_checkable

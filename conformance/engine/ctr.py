@@ -29,8 +29,12 @@ class CtrEngine(EngineFields):
     """containerd, driven with its own client `ctr` against a private daemon."""
 
     reads_runtime_config = True
-    #: ctr 1.6 `run` has --read-only, --cap-drop, --cwd, --env and --mount; no user nor hostname flag.
-    run_options = frozenset({"read_only", "cap_drop", "workdir", "env", "tmpfs"})
+    #: ctr 1.6 `run` has --read-only, --cap-drop, --cap-add, --cwd, --env and --mount, and sets
+    #: noNewPrivileges unless --allow-new-privs; no flag for a user, groups, hostname, rlimits,
+    #: sysctls or oomScoreAdj.
+    run_options = frozenset(
+        {"read_only", "cap_drop", "cap_add", "no_new_privileges", "workdir", "env", "tmpfs"}
+    )
 
     def __init__(self, opened: Opened, *, ctr: str, daemon: ContainerdDaemon) -> None:
         super().__init__("containerd", opened)
@@ -138,6 +142,8 @@ class CtrEngine(EngineFields):
                  "--fifo-dir", str(private / "fifo"), "--runc-root", str(private / "runc")]  # fmt: skip
         flags += ["--read-only"] if options.get("read_only") else []
         flags += [f"--cap-drop={cap}" for cap in options.get("cap_drop") or []]
+        flags += [f"--cap-add={cap}" for cap in options.get("cap_add") or []]
+        flags += ["--allow-new-privs"] if options.get("no_new_privileges") is False else []
         flags += [f"--cwd={options['workdir']}"] if "workdir" in options else []
         flags += [f"--env={name}={value}" for name, value in (options.get("env") or {}).items()]
         if "tmpfs" in options:

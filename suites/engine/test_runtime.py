@@ -16,7 +16,13 @@ from conformance.core.datafile import load_checked
 CASES_FILE = Path(__file__).with_name("runtime.yaml")
 BUSYBOX = Path("/bin/busybox")
 #: Capability numbers (linux/capability.h) of the names runtime.yaml uses.
-CAPABILITY_BITS = {"CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_KILL": 5, "CAP_NET_RAW": 13}
+CAPABILITY_BITS = {
+    "CAP_CHOWN": 0,
+    "CAP_DAC_OVERRIDE": 1,
+    "CAP_KILL": 5,
+    "CAP_NET_RAW": 13,
+    "CAP_SYS_PTRACE": 19,
+}
 
 
 @cache
@@ -75,7 +81,9 @@ def test_runtime_option(engine, case: dict[str, Any], served_images) -> None:
             rids, f"what `{case['script']}` prints with {options}", case["stdout"], ran.stdout.strip()
         )
     else:
-        bit = CAPABILITY_BITS[case["capability_absent"]]
+        wanted = "capability_present" in case
+        name = case["capability_present" if wanted else "capability_absent"]
         effective = capabilities(ran.stdout.strip())
-        absent = f"{case['capability_absent']} is not effective with {options}"
-        check(rids, not effective & (1 << bit), absent, "absent", f"CapEff {effective:016x}")
+        held = bool(effective & (1 << CAPABILITY_BITS[name]))
+        what = f"{name} is {'' if wanted else 'not '}effective with {options}"
+        check(rids, held == wanted, what, "present" if wanted else "absent", f"CapEff {effective:016x}")

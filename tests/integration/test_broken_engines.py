@@ -3,17 +3,23 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from conformance.core import hostinfo
+from conformance.engine import open_engine
+from conformance.engine.base import Ran
 from conformance.engine.fixtures import ServedImages
 from conformance.image.cases import load_cases
 from conformance.kinds import kind_named
 from conformance.kinds.engine import EngineWorkspace
 from conformance.requirements import load_catalog
-from suites.engine import test_consumer, test_faults
+from conformance.runtime import cgroups
+from suites.engine import test_consumer, test_faults, test_runtime
 from tests.broken_engines.engines import (
     LayerStoreEngine,
     NaiveUnpackEngine,
@@ -88,3 +94,58 @@ def test_a_layer_store_does_not_hide_layer_faults(served, monkeypatch: pytest.Mo
     monkeypatch.setattr(test_faults, "unique_layers", lambda case, nonce: test_faults.BASE_LAYERS)
     with pytest.raises(AssertionError, match="refuses an image with fault truncated-layer-stale-digest"):
         test_faults.test_fault_is_handled(engine, case, served(engine))
+
+
+# -- runtime cases through a real engine that drops every container option ---------------------
+
+#: Cases whose option asks for what the engine does anyway: dropping it cannot be seen there.
+ENGINE_DEFAULTS = {"docker": {"new-privileges-allowed"}, "containerd": {"no-new-privileges"}}
+
+
+class IgnoresOptions:
+    """A real engine whose client sets none of the container options it is given."""
+
+    def __init__(self, engine) -> None:
+        self._engine = engine
+
+    def __getattr__(self, name: str):
+        return getattr(self._engine, name)
+
+    def run_command(self, reference: str, argv: list[str], options: dict) -> Ran:
+        return self._engine.run_command(reference, argv, {})
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINE_DEFAULTS))
+def real_engine(request: pytest.FixtureRequest):
+    """A private daemon of the suite's own (docker or containerd), started once for this module."""
+    name = request.param
+    needed = {"docker": ("dockerd", "containerd"), "containerd": ("containerd", "ctr")}[name]
+    missing = [program for program in needed if shutil.which(program) is None]
+    if missing:
+        pytest.skip(f"engine.runtime self-test: {', '.join(missing)} not on PATH (scripts/bootstrap)")
+    workdir = Path(tempfile.mkdtemp(prefix="oce-", dir="/tmp"))  # short: socket paths
+    token = f"selftest{os.getpid()}{name}"
+    engine = open_engine(name, workdir=workdir, token=token, timeout=60)
+    try:
+        yield engine
+    finally:
+        engine.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+        # the engines' cgroup parent, as the session's tidy-up removes it
+        cgroups.remove_named({f"oci-conformance-{token}"}, hostinfo.mountinfo(), depth=2)
+
+
+def _runtime_params() -> list:
+    return [pytest.param(c, id=c["id"]) for c in test_runtime._cases() if c["options"]]
+
+
+@pytest.mark.parametrize("case", _runtime_params())
+def test_an_engine_that_drops_the_option_fails_the_runtime_case(served, real_engine, case) -> None:
+    if set(case["options"]) - real_engine.run_options:
+        pytest.skip(f"{real_engine.name} cannot set {sorted(case['options'])}: the case skips there")
+    test_runtime.test_runtime_option(real_engine, case, served(real_engine))  # the control
+    if case["id"] in ENGINE_DEFAULTS[real_engine.name]:
+        pytest.skip(f"{real_engine.name} does what {case['id']} asks by default")
+    broken = IgnoresOptions(real_engine)
+    with pytest.raises(AssertionError):
+        test_runtime.test_runtime_option(broken, case, served(broken))

@@ -79,22 +79,36 @@ def _memory_file(name: str) -> BinaryIO:
         return tempfile.TemporaryFile()
 
 
-def _exited(proc: subprocess.Popen, timeout: float) -> bool:
-    """Wait up to `timeout` seconds for the command's own process to exit; True when it did."""
+def wait_exit(pid: int, timeout: float) -> bool | None:
+    """Wait up to `timeout` seconds for any process (not only a child) to exit, on a pidfd.
+
+    True when it exited (or no longer exists), False when it still runs, None when this host
+    gives no pidfd (a kernel before 5.3, or no permission).
+    """
     try:
-        pidfd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return False
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
         return True
+    except (AttributeError, OSError):
+        return None
     try:
         poller = select.poll()
         poller.register(pidfd, select.POLLIN)
         return bool(poller.poll(max(timeout, 0) * 1000))
     finally:
         os.close(pidfd)
+
+
+def _exited(proc: subprocess.Popen, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for the command's own process to exit; True when it did."""
+    exited = wait_exit(proc.pid, timeout)
+    if exited is not None:
+        return exited
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

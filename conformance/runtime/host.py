@@ -11,11 +11,10 @@ from __future__ import annotations
 import functools
 import os
 import platform
-import select
 from collections.abc import Callable
 from typing import Any
 
-from conformance.core import hostinfo
+from conformance.core import command, hostinfo
 from conformance.runtime import cgroups
 
 
@@ -73,19 +72,9 @@ def container_cgroup_dirs_left(outside: dict[str, Any]) -> list[str]:
 
 
 def wait_exit(pid: int, timeout: float) -> bool:
-    """Wait for any process (not only a child) to exit, through a pidfd; True when it did."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    try:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        return bool(poller.poll(timeout * 1000))
-    finally:
-        os.close(fd)
+    """Wait for any process (not only a child) to exit, through a pidfd; True when it did
+    (False also where the host gives no pidfd: callers then fall back to polling the runtime)."""
+    return command.wait_exit(pid, timeout) is True
 
 
 def alive(pid: int) -> bool:

@@ -16,6 +16,7 @@ import pytest
 
 from conformance.requirements import load_catalog
 from tests.integration.conftest import SuiteRunner
+from tests.unit.report.allure_helpers import categories_of
 
 BROKEN = Path(__file__).resolve().parents[1] / "broken_runtimes" / "kill-ignores-signal"
 FAILING = "test_kill_delivers_signal"
@@ -73,20 +74,10 @@ def test_failure_carries_the_runtime_transcript(allure_run: tuple[dict[str, dict
 
 
 def test_known_deviation_is_its_own_category(allure_run: tuple[dict[str, dict[str, Any]], Path]) -> None:
-    """Allure matches a category with Java's Matcher.matches(): Python's fullmatch is the same."""
     results, alluredir = allure_run
     categories = json.loads((alluredir / "categories.json").read_text())
 
-    def category_of(result: dict[str, Any]) -> list[str]:
-        message = (result.get("statusDetails") or {}).get("message", "")
-        return [
-            c["name"]
-            for c in categories
-            if result["status"] in c["matchedStatuses"]
-            and re.fullmatch(c.get("messageRegex", "(?s).*"), message)
-        ]
-
-    assert category_of(results[DEVIATION]) == ["Known deviation"]
-    assert category_of(results[FAILING]) == ["Regression"]
+    assert categories_of(results[DEVIATION], categories) == ["Known deviation"]
+    assert categories_of(results[FAILING], categories) == ["Regression"]
     environment = (alluredir / "environment.properties").read_text()
     assert "subject=runc" in environment and "kernel=" in environment

@@ -133,13 +133,20 @@ class CtrEngine(EngineFields):
             time.sleep(0.05)
         self.run("containers", "delete", container)
 
+    def _new_container(self) -> tuple[str, list[str]]:
+        """A new container name and the `ctr run` flags every run gets: its cgroup below the
+        session's, and the FIFO directory and runc root below the private directory."""
+        container = f"oci-conformance-{self.token}-{next(self._ids)}"
+        private = self.daemon.root
+        flags = ["--cgroup", f"/oci-conformance-{self.token}/{container}",
+                 "--fifo-dir", str(private / "fifo"), "--runc-root", str(private / "runc")]  # fmt: skip
+        return container, flags
+
     def run_command(self, reference: str, argv: list[str], options: dict[str, Any]) -> Ran:
         """`ctr run --rm` with the options as flags; ctr's stdout is the container's."""
         self.start()
-        container = f"oci-conformance-{self.token}-{next(self._ids)}"
-        private = self.daemon.root
-        flags = ["--rm", "--cgroup", f"/oci-conformance-{self.token}/{container}",
-                 "--fifo-dir", str(private / "fifo"), "--runc-root", str(private / "runc")]  # fmt: skip
+        container, flags = self._new_container()
+        flags += ["--rm"]
         flags += ["--read-only"] if options.get("read_only") else []
         flags += [f"--cap-drop={cap}" for cap in options.get("cap_drop") or []]
         flags += [f"--cap-add={cap}" for cap in options.get("cap_add") or []]
@@ -158,12 +165,9 @@ class CtrEngine(EngineFields):
 
     def runtime_config(self, reference: str) -> Converted:
         self.start()
-        container = f"oci-conformance-{self.token}-{next(self._ids)}"
+        container, flags = self._new_container()
         started = time.monotonic()
-        private = self.daemon.root
-        result = self.run("run", "--detach", "--cgroup", f"/oci-conformance-{self.token}/{container}",
-                          "--fifo-dir", str(private / "fifo"), "--runc-root", str(private / "runc"),
-                          reference, container)  # fmt: skip
+        result = self.run("run", "--detach", *flags, reference, container)
         try:
             if not result.ok:
                 return Converted(Outcome(False, f"run: {result.stderr or result.stdout}", result.duration))

@@ -16,25 +16,14 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-INDEX_TYPES = (
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-)
-
-
-def _blob(layout: Path, digest: str) -> Path:
-    algorithm, hex_digest = digest.split(":", 1)
-    return layout / "blobs" / algorithm / hex_digest
+from conformance.image.generator import blob_path
 
 
 def image_manifest(layout: Path) -> dict[str, Any]:
     """The first image manifest of the layout's index.json, descending through nested indexes."""
     document: dict[str, Any] = json.loads((layout / "index.json").read_bytes())
     while "manifests" in document:
-        first = document["manifests"][0]
-        document = json.loads(_blob(layout, first["digest"]).read_bytes())
-        if first.get("mediaType") not in INDEX_TYPES and "manifests" not in document:
-            break
+        document = json.loads(blob_path(layout, document["manifests"][0]["digest"]).read_bytes())
     return document
 
 
@@ -61,7 +50,7 @@ def write_docker_archive(layout: Path, target: Path, reference: str) -> dict[str
     with tarfile.open(target, "w") as tar:
         _add(tar, "manifest.json", json.dumps([entry]).encode())
         for name, digest in members:
-            path = _blob(layout, digest)
+            path = blob_path(layout, digest)
             if path.is_file() and name not in tar.getnames():
                 _add(tar, name, path.read_bytes())
     return entry

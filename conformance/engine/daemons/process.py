@@ -14,6 +14,7 @@ from pathlib import Path
 
 from conformance.core.errors import SubjectNotUsable
 from conformance.plugin.session import kill_processes_mentioning, unmount_below
+from conformance.runtime.bundle.probe import parse_limits
 
 
 def socket_answers(path: Path) -> bool:
@@ -27,23 +28,19 @@ def socket_answers(path: Path) -> bool:
     return True
 
 
-#: /proc/<pid>/limits row names of the limits an engine may be asked to pass on to containers.
-LIMIT_ROWS = {"nofile": "Max open files", "nproc": "Max processes"}
+#: The limits an engine may be asked to pass on to containers: ulimit name -> RLIMIT_* name.
+ULIMITS = {"nofile": "RLIMIT_NOFILE", "nproc": "RLIMIT_NPROC"}
 
 
 def process_limits(pid: int) -> dict[str, tuple[int, int]]:
     """Soft and hard nofile/nproc limits of process `pid` (-1 for unlimited), from /proc/<pid>/limits."""
-
-    def value(text: str) -> int:
-        return -1 if text == "unlimited" else int(text)
-
-    limits = {}
-    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
-        for name, row in LIMIT_ROWS.items():
-            if line.startswith(row):
-                soft, hard = line[len(row) :].split()[:2]
-                limits[name] = (value(soft), value(hard))
-    return limits
+    parsed = parse_limits(Path(f"/proc/{pid}/limits").read_text())
+    return {
+        name: (-1 if soft is None else soft, -1 if hard is None else hard)
+        for name, rlimit in ULIMITS.items()
+        if rlimit in parsed
+        for soft, hard in [parsed[rlimit]]
+    }
 
 
 class DaemonProcess:

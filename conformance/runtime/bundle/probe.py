@@ -245,7 +245,8 @@ def _parse_status(text: str, report: ProbeReport) -> None:
         report.umask = fields["Umask"]
 
 
-def _parse_limits(text: str) -> dict[str, list[int | None]]:
+def parse_limits(text: str) -> dict[str, list[int | None]]:
+    """/proc/<pid>/limits: RLIMIT_* name -> [soft, hard], None for unlimited."""
     limits: dict[str, list[int | None]] = {}
     for line in text.splitlines()[1:]:
         for title, name in _LIMIT_NAMES.items():
@@ -349,7 +350,7 @@ def _parse_report(output: str) -> ProbeReport:
     _parse_status(text["status"], report)
     report.hostname = text.get("hostname", "").strip()
     report.domainname = text.get("domainname", "").strip()
-    report.rlimits = _parse_limits(text.get("limits", ""))
+    report.rlimits = parse_limits(text.get("limits", ""))
     if text.get("oom_score_adj", "").strip():
         report.oom_score_adj = _int(text["oom_score_adj"].strip(), "oom_score_adj")
     report.namespaces = dict(_pairs(text.get("namespaces", "")))

@@ -7,7 +7,6 @@ import json
 import os
 import secrets
 import shutil
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,16 +74,14 @@ class BundleFactory:
         self.busybox = busybox
         self.worker = worker
         self._template: Path | None = None
-        self._template_lock = threading.Lock()
         self._counter = itertools.count(1)
 
     @property
     def template(self) -> Path:
-        """The rootfs every bundle clones, written once (bundles may be made from two threads)."""
-        with self._template_lock:
-            if self._template is None:
-                self._template = build_template(self.busybox, self.workdir / "rootfs-template")
-            return self._template
+        """The rootfs every bundle clones, written once."""
+        if self._template is None:
+            self._template = build_template(self.busybox, self.workdir / "rootfs-template")
+        return self._template
 
     def new_id(self, hint: str = "") -> str:
         """A container id unique on this host: prefix, worker, counter, random suffix."""

@@ -74,15 +74,20 @@ class HostWatch:
 
 
 def check_filesystem_matches(
-    rids: Sequence[str], engine: Any, reference: str, rootfs: Path, layers: list[Any]
+    rids: Sequence[str],
+    engine: Any,
+    reference: str,
+    rootfs: Path,
+    layers: list[Any],
+    what: str = "differences between the container's filesystem and the reference application",
 ) -> None:
-    """The container's filesystem, read outside, equals the reference application of `layers`."""
+    """The container's filesystem, read outside, equals the reference application of `layers`
+    (`what` names the differences in a failure)."""
     exported = engine.export_rootfs(reference, rootfs)
     check(rids, exported.ok, "the container's filesystem can be read", "success", exported.describe())
     expected = expected_tree(layers)
     actual = without_engine_paths(snapshot(rootfs), expected, engine.name)
-    check_equal(rids, "differences between the container's filesystem and the reference application", [],
-                diff(expected, actual))  # fmt: skip
+    check_equal(rids, what, [], diff(expected, actual))
 
 
 def _listing(parent: Path) -> dict[str, tuple[int, int]]:

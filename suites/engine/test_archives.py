@@ -10,8 +10,9 @@ from conformance.core.asserts import check, check_equal, skip_unsupported
 from conformance.engine.fixtures import engine_settings
 from conformance.image.cases import ImageCase
 
+from ..image.test_faults import fault_description
 from .helpers import HostWatch, check_filesystem_matches
-from .test_faults import fault_description, unique_layers
+from .test_faults import unique_layers
 
 FORMATS = ("docker-archive", "oci-archive")
 

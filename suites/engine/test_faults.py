@@ -7,13 +7,11 @@ no image under the reference (nothing half-written claims success)."""
 from __future__ import annotations
 
 from conformance.core.asserts import check, check_equal, skip_unsupported
-from conformance.engine.fixtures import TAG, engine_settings
+from conformance.engine.fixtures import engine_settings
 from conformance.image.cases import ImageCase
-from conformance.image.layers import expected_tree
-from conformance.image.tree import diff, snapshot
 
-from ..image.test_faults import BASE_LAYERS
-from .helpers import HostWatch, same_content_as_host_passwd, without_engine_paths
+from ..image.test_faults import BASE_LAYERS, fault_description
+from .helpers import HostWatch, check_filesystem_matches, same_content_as_host_passwd
 
 
 def unique_layers(case: ImageCase, nonce: str) -> list[dict]:
@@ -28,13 +26,6 @@ def unique_layers(case: ImageCase, nonce: str) -> list[dict]:
         {**layer, "entries": [*layer["entries"], {"path": f"unique-{n}", "type": "file", "content": nonce}]}
         for n, layer in enumerate(layers)
     ]
-
-
-def fault_description(case: ImageCase, layers: list[dict]) -> dict:
-    """The case's layout with `layers`, nested in an index if the case says so."""
-    if case.data.get("nested"):
-        return {"images": [{"images": [{"layers": layers}], "ref": TAG}], "faults": [case.data["fault"]]}
-    return {"layers": layers, "faults": [case.data["fault"]]}
 
 
 def test_fault_is_handled(engine, engine_fault_case: ImageCase, served_images) -> None:
@@ -60,12 +51,8 @@ def test_fault_is_handled(engine, engine_fault_case: ImageCase, served_images) -
               f"the engine lists one; the pull {pulled.describe()}")  # fmt: skip
     rootfs = served_images.directory / "work" / "rootfs"
     if pulled.ok and outcome in ("preserved", "rejected-or-preserved"):
-        exported = engine.export_rootfs(reference, rootfs)
-        check(rids, exported.ok, "the container's filesystem can be read", "success", exported.describe())
-        expected = expected_tree(layers)
-        actual = without_engine_paths(snapshot(rootfs), expected, engine.name)
-        check_equal(rids, f"differences from the reference tree of the image with fault {fault}", [],
-                    diff(expected, actual))  # fmt: skip
+        what = f"differences from the reference tree of the image with fault {fault}"
+        check_filesystem_matches(rids, engine, reference, rootfs, layers, what)
     elif outcome == "preserved":
         check(rids, pulled.ok, f"the engine pulls the image with fault {fault}", "success", evidence)
     if pulled.ok and outcome == "contained":

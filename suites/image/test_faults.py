@@ -23,8 +23,10 @@ BASE_LAYERS = [
 ]
 
 
-def _description(case: ImageCase) -> dict:
-    layers = case.data.get("layers", BASE_LAYERS)
+def fault_description(case: ImageCase, layers: list[dict] | None = None) -> dict:
+    """The case's layout with its fault: its layers (or `layers`, or the base image's), nested in
+    an index if the case says so."""
+    layers = layers if layers is not None else case.data.get("layers", BASE_LAYERS)
     if case.data.get("nested"):
         return {"images": [{"images": [{"layers": layers}], "ref": REF}], "faults": [case.data["fault"]]}
     return {"layers": layers, "faults": [case.data["fault"]]}
@@ -53,7 +55,7 @@ def _control_failure(image_tool, role: str, case: ImageCase, workdir: Path) -> s
     layers = case.data.get("layers", BASE_LAYERS)
     key = (image_tool.name, role, nested, json.dumps(layers, sort_keys=True))
     if key not in _CONTROLS:
-        description = {k: v for k, v in _description(case).items() if k != "faults"}
+        description = {k: v for k, v in fault_description(case).items() if k != "faults"}
         # Beside the test's work directory, not in it: the test watches that one for changes.
         # (A name of hex digits: some tools derive image names from the path.)
         scratch = workdir.parent / f"control-{secrets.token_hex(4)}"
@@ -75,7 +77,7 @@ def test_fault_is_handled(image_tool, fault_case: ImageCase, image_workdir: Path
         skip_unsupported(rids, f"{image_tool.name} has none of the roles {sorted(outcomes)}")
     fault = fault_case.data["fault"]
     layout = image_workdir / "layout"
-    write_layout(_description(fault_case), layout, source=fault_case.source)
+    write_layout(fault_description(fault_case), layout, source=fault_case.source)
     layers = fault_case.data.get("layers", BASE_LAYERS)
     before = fingerprint(layout)
     for role in roles:
